@@ -494,7 +494,7 @@ impl Connection {
     pub fn recv(
         &mut self,
         env: Env,
-        data: MutBytes<'_>,
+        #[napi(ts_arg_type = "Uint8Array")] data: MutBytes<'_>,
         from: &[u8],
         to: Option<&[u8]>,
     ) -> napi::Result<u32> {
@@ -505,7 +505,12 @@ impl Connection {
     /// destinations into `meta` (see the class doc); returns the packet count (0: nothing to send).
     /// When `meta[0]` differs from the last value seen, fetch `destinations()` again.
     #[napi(catch_unwind)]
-    pub fn send(&mut self, env: Env, out: MutBytes<'_>, meta: MutU32s<'_>) -> napi::Result<u32> {
+    pub fn send(
+        &mut self,
+        env: Env,
+        #[napi(ts_arg_type = "Uint8Array")] out: MutBytes<'_>,
+        #[napi(ts_arg_type = "Uint32Array")] meta: MutU32s<'_>,
+    ) -> napi::Result<u32> {
         self.send_raw(out, meta).napi(&env)
     }
 
@@ -564,7 +569,7 @@ impl Connection {
         &mut self,
         env: Env,
         stream_id: f64,
-        out: MutBytes<'_>,
+        #[napi(ts_arg_type = "Uint8Array")] out: MutBytes<'_>,
     ) -> napi::Result<f64> {
         stream_id_of(stream_id)
             .and_then(|id| self.stream_recv_raw(id, out))

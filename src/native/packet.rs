@@ -61,7 +61,11 @@ pub fn parse(data: &mut [u8], dcid_len: usize) -> QuicResult<Header> {
 /// Parses the first header of a datagram. `dcidLength` is the length of this endpoint's
 /// connection ids (short headers do not carry it). Throws `ERR_QUIC_INVALID_PACKET`.
 #[napi(js_name = "parseHeader", catch_unwind)]
-pub fn parse_header(env: Env, data: MutBytes<'_>, dcid_length: u32) -> napi::Result<Header> {
+pub fn parse_header(
+    env: Env,
+    #[napi(ts_arg_type = "Uint8Array")] data: MutBytes<'_>,
+    dcid_length: u32,
+) -> napi::Result<Header> {
     parse(data, dcid_length as usize).napi(&env)
 }
 
@@ -104,7 +108,7 @@ pub fn negotiate_version(
     env: Env,
     scid: &[u8],
     dcid: &[u8],
-    out: MutBytes<'_>,
+    #[napi(ts_arg_type = "Uint8Array")] out: MutBytes<'_>,
 ) -> napi::Result<u32> {
     write_version_negotiation(scid, dcid, out)
         .map(|n| n as u32)
@@ -145,7 +149,7 @@ pub fn retry(
     new_scid: &[u8],
     token: &[u8],
     version: u32,
-    out: MutBytes<'_>,
+    #[napi(ts_arg_type = "Uint8Array")] out: MutBytes<'_>,
 ) -> napi::Result<u32> {
     write_retry(scid, dcid, new_scid, token, version, out)
         .map(|n| n as u32)

@@ -985,3 +985,11 @@ fn keylog_appends_secrets_for_every_connection() {
     assert!(both.len() > first.len() && both.starts_with(&first));
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn every_key_type_works_with_default_client_settings() {
+    for (key, crt) in [(RSA_KEY, RSA_CRT), (EC_KEY, EC_CRT), (ED_KEY, ED_CRT)] {
+        let so = ConfigOptions { key: pem(key), cert: pem(crt), ..base() };
+        Pipe::handshake(&client_opts(), &so);
+    }
+}

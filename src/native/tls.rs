@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use boring::pkey::{Id, PKey, Private};
 use boring::ssl::{
-    ClientHello, ExtensionType, SelectCertError, SslContextBuilder, SslMethod, SslVerifyMode,
+    ClientHello, ExtensionType, SelectCertError, SslContextBuilder, SslMethod,
+    SslSignatureAlgorithm, SslVerifyMode,
 };
 use boring::x509::store::X509StoreBuilder;
 use boring::x509::X509;
@@ -45,6 +46,18 @@ const SYSTEM_CA_FILES: &[&str] = &[
     "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
     "/etc/ssl/cert.pem",
     "/usr/local/etc/openssl/cert.pem",
+];
+
+const DEFAULT_VERIFY_ALGORITHMS: &[SslSignatureAlgorithm] = &[
+    SslSignatureAlgorithm::ECDSA_SECP256R1_SHA256,
+    SslSignatureAlgorithm::RSA_PSS_RSAE_SHA256,
+    SslSignatureAlgorithm::RSA_PKCS1_SHA256,
+    SslSignatureAlgorithm::ECDSA_SECP384R1_SHA384,
+    SslSignatureAlgorithm::RSA_PSS_RSAE_SHA384,
+    SslSignatureAlgorithm::RSA_PKCS1_SHA384,
+    SslSignatureAlgorithm::RSA_PSS_RSAE_SHA512,
+    SslSignatureAlgorithm::RSA_PKCS1_SHA512,
+    SslSignatureAlgorithm::ED25519,
 ];
 
 pub fn parse_chain(key_pem: &[u8], cert_pem: &[u8], index: usize) -> QuicResult<CertChain> {
@@ -254,13 +267,17 @@ pub fn build_context(opts: &TlsOptions) -> QuicResult<SslContextBuilder> {
         }
     }
 
-    if let Some(sigalgs) = &opts.sigalgs {
-        builder.set_sigalgs_list(sigalgs).map_err(|e| {
+    match &opts.sigalgs {
+        Some(sigalgs) => builder.set_sigalgs_list(sigalgs).map_err(|e| {
             QuicError::config(
                 "sigalgs",
                 format!("bad signature algorithm list {sigalgs:?}: {e}"),
             )
-        })?;
+        })?,
+        // BoringSSL's default verify list leaves Ed25519 out, so Ed25519 peers would fail.
+        None => builder
+            .set_verify_algorithm_prefs(DEFAULT_VERIFY_ALGORITHMS)
+            .map_err(tls_fail)?,
     }
     Ok(builder)
 }

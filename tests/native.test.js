@@ -1,0 +1,444 @@
+// @ts-check
+'use strict'
+// The native core driven from JS through an in-memory pump: behaviour and every error code.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+
+const native = require('../src/native.js')
+const { createNativeConfig } = require('../src/native-options.js')
+const { NativePair, clientOptions, serverOptions } = require('./helpers/native-pair.js')
+const fixtures = require('./helpers/fixtures.js')
+
+/**
+ * The error `fn` throws.
+ * @param {() => unknown} fn
+ * @returns {any}
+ */
+function thrown(fn, label = 'the call') {
+  try {
+    fn()
+  } catch (e) {
+    return e
+  }
+  assert.fail(`${label} did not throw`)
+}
+
+/** @param {NativePair} p */
+function established(p) {
+  p.advance()
+  assert.equal(p.client.isEstablished(), true, `client: ${JSON.stringify(p.client.localError())}`)
+  assert.equal(p.srv.isEstablished(), true)
+  return p
+}
+
+/**
+ * Reads a stream to its end or until nothing is readable.
+ * @param {import('../src/native/binding').Connection} conn
+ * @param {number} id
+ */
+function readAll(conn, id) {
+  const chunks = []
+  for (;;) {
+    const c = conn.streamRead(id, 1 << 20)
+    if (c == null) return { data: Buffer.concat(chunks), fin: false }
+    chunks.push(c.data)
+    if (c.fin) return { data: Buffer.concat(chunks), fin: true }
+  }
+}
+
+test('handshake: ALPN, SNI and the server chain reach JS', () => {
+  const p = established(new NativePair())
+  assert.equal(p.client.applicationProto(), 'quic-test')
+  assert.equal(p.srv.serverName(), 'localhost')
+  const chain = p.client.peerCertChain()
+  assert.ok(chain != null && chain.length === 1 && chain[0].length > 100)
+  const ev = p.client.poll()
+  assert.equal(ev.isEstablished, true)
+  assert.equal(ev.streamsLeftBidi, 100)
+  const stats = p.client.stats()
+  assert.ok(stats.sent > 0 && stats.recv > 0)
+  assert.equal(stats.peerInitialMaxStreamsBidi, 100)
+  const [path0] = p.client.pathStats()
+  assert.deepEqual(path0.peer, { host: '127.0.0.1', port: 4433 })
+  assert.equal(path0.active, true)
+})
+
+test('streams: data both ways with FIN, through streamSend / streamRecv / streamRead', () => {
+  const p = established(new NativePair())
+  const id = p.client.openStream(true)
+  assert.equal(id, 0)
+  const payload = Buffer.alloc(3 * 1024 * 1024)
+  for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) % 251
+  let sent = 0
+  const got = []
+  let fin = false
+  const buf = Buffer.alloc(64 * 1024)
+  for (let round = 0; round < 500 && !fin; round++) {
+    if (sent < payload.length) sent += p.client.streamSend(id, payload.subarray(sent), true)
+    p.advance()
+    const ev = p.srv.poll()
+    if (got.length === 0) assert.deepEqual(ev.opened, [0])
+    for (;;) {
+      const r = p.srv.streamRecv(id, buf)
+      if (r < 0) break
+      got.push(Buffer.from(buf.subarray(0, r >>> 1)))
+      if (r & 1) {
+        fin = true
+        break
+      }
+    }
+  }
+  assert.equal(fin, true)
+  assert.ok(Buffer.concat(got).equals(payload), 'payload differs')
+
+  assert.equal(p.srv.streamSend(id, Buffer.from('pong'), true), 4)
+  p.advance()
+  const ev = p.client.poll()
+  assert.deepEqual(ev.readable, [0])
+  assert.deepEqual(ev.opened, [], 'a local stream is never reported as opened')
+  assert.deepEqual(readAll(p.client, id), { data: Buffer.from('pong'), fin: true })
+  assert.equal(p.client.streamFinished(id), true)
+})
+
+test('streams: opening past MAX_STREAMS returns null and burns no id', () => {
+  const p = established(new NativePair({ server: { ...serverOptions(), initialMaxStreamsBidi: 2 } }))
+  assert.equal(p.client.openStream(true), 0)
+  assert.equal(p.client.openStream(true), 4)
+  assert.equal(p.client.openStream(true), null)
+  assert.equal(p.client.openStream(true), null)
+  for (const id of [0, 4]) p.client.streamSend(id, Buffer.from('q'), true)
+  p.advance()
+  p.srv.poll()
+  for (const id of [0, 4]) {
+    readAll(p.srv, id)
+    p.srv.streamSend(id, Buffer.from('a'), true)
+  }
+  p.advance()
+  for (const id of [0, 4]) readAll(p.client, id)
+  p.advance()
+  assert.ok(p.client.poll().streamsLeftBidi >= 1)
+  assert.equal(p.client.openStream(true), 8)
+})
+
+test('streams: RESET_STREAM and STOP_SENDING reach the other side with their codes', () => {
+  const p = established(new NativePair())
+  const id = p.client.openStream(true)
+  assert.ok(id != null)
+  p.client.streamSend(id, Buffer.from('hello'), false)
+  p.advance()
+  assert.deepEqual(p.srv.poll().readable, [id])
+  assert.deepEqual(readAll(p.srv, id), { data: Buffer.from('hello'), fin: false })
+  assert.equal(p.client.streamShutdown(id, 'write', 42), true)
+  p.advance()
+  assert.deepEqual(p.srv.poll().readable, [id])
+  const e = thrown(() => readAll(p.srv, id))
+  assert.equal(e.code, 'ERR_QUIC_STREAM_RESET')
+  assert.equal(e.wireCode, 42)
+  assert.equal(e.streamId, id)
+
+  const id2 = p.client.openStream(true)
+  assert.ok(id2 != null)
+  p.client.streamSend(id2, Buffer.from('x'), false)
+  p.advance()
+  p.srv.poll()
+  p.srv.streamShutdown(id2, 'read', 7)
+  p.advance()
+  assert.ok(p.client.poll().writable.includes(id2))
+  const e2 = thrown(() => p.client.streamSend(id2, Buffer.from('more'), false))
+  assert.equal(e2.code, 'ERR_QUIC_STREAM_STOPPED')
+  assert.equal(e2.wireCode, 7)
+  assert.equal(e2.streamId, id2)
+})
+
+test('streams: a writer blocked by flow control is woken through poll().writable', () => {
+  const p = established(
+    new NativePair({ server: { ...serverOptions(), initialMaxStreamDataBidiRemote: 10_000 } }),
+  )
+  const id = /** @type {number} */ (p.client.openStream(true))
+  const sent = p.client.streamSend(id, Buffer.alloc(50_000), false)
+  assert.equal(sent, 10_000, 'the stream window caps the write')
+  assert.equal(p.client.streamWritable(id, 5000), false)
+  p.advance()
+  p.srv.poll()
+  assert.deepEqual(p.client.poll().writable, [])
+  readAll(p.srv, id)
+  p.advance()
+  assert.deepEqual(p.client.poll().writable, [id], 'credit returned by the reader wakes the writer')
+  assert.ok(p.client.streamCapacity(id) >= 5000)
+})
+
+test('datagrams both ways', () => {
+  const p = established(new NativePair())
+  assert.ok(/** @type {number} */ (p.client.dgramMaxWritableLen()) > 1000)
+  assert.equal(p.client.dgramSend(Buffer.from('ping')), true)
+  p.advance()
+  assert.equal(p.srv.poll().dgramsReadable, 1)
+  assert.deepEqual(p.srv.dgramRecvAll(), [Buffer.from('ping')])
+  p.srv.dgramSend(Buffer.from('pong'))
+  p.srv.dgramSend(Buffer.from('pong2'))
+  p.advance()
+  assert.deepEqual(p.client.dgramRecv(), Buffer.from('pong'))
+  assert.deepEqual(p.client.dgramRecv(), Buffer.from('pong2'))
+  assert.equal(p.client.dgramRecv(), null)
+})
+
+test('close: the peer sees the application code and reason', () => {
+  const p = established(new NativePair())
+  assert.equal(p.srv.close(true, 0x1234, Buffer.from('bye')), true)
+  assert.equal(p.srv.close(true, 1, null), false, 'a second close is a no-op')
+  p.advance()
+  const e = p.client.peerError()
+  assert.ok(e != null)
+  assert.equal(e.isApp, true)
+  assert.equal(e.errorCode, 0x1234)
+  assert.equal(e.reason.toString(), 'bye')
+  const ev = p.client.poll()
+  assert.ok(ev.isDraining || ev.isClosed)
+})
+
+test('idle timeout closes both sides', async () => {
+  const p = established(new NativePair({ client: { ...clientOptions(), maxIdleTimeout: 100 } }))
+  const t = p.client.timeout()
+  assert.ok(t != null && t <= 300, `deadline ${t}`)
+  await new Promise((r) => setTimeout(r, 350))
+  p.client.onTimeout()
+  p.srv.onTimeout()
+  assert.equal(p.client.isClosed() && p.client.isTimedOut(), true)
+  assert.equal(p.srv.isClosed() && p.srv.isTimedOut(), true)
+  assert.equal(p.client.timeout(), null)
+})
+
+test('retry: a token bound to the address brings the client back', () => {
+  const p = new NativePair()
+  const keys = new native.TokenKey(Buffer.from('secret'), 10_000)
+  const out = Buffer.alloc(1500)
+  const meta = new Uint32Array(3)
+  p.client.send(out, meta)
+  const hdr = native.parseHeader(out.subarray(0, meta[1]), 20)
+  assert.equal(hdr.type, 'initial')
+  assert.equal(native.versionIsSupported(hdr.version), true)
+  const newScid = native.generateConnectionId(20)
+  const token = keys.mint(hdr.dcid, p.caddr)
+  const retry = Buffer.alloc(1500)
+  const n = native.retry(hdr.scid, hdr.dcid, newScid, token, hdr.version, retry)
+  assert.equal(native.parseHeader(Buffer.from(retry.subarray(0, n)), 20).type, 'retry')
+  p.client.recv(retry.subarray(0, n), p.saddr)
+
+  p.client.send(out, meta)
+  const pkt = out.subarray(0, meta[1])
+  const hdr2 = native.parseHeader(Buffer.from(pkt), 20)
+  assert.ok(hdr2.dcid.equals(newScid))
+  assert.ok(hdr2.token != null)
+  assert.equal(keys.validate(hdr2.token, native.encodeAddress('127.0.0.1', 50001)), null, 'other port')
+  assert.equal(keys.validate(hdr2.token, p.caddr, Date.now() + 11_000), null, 'expired')
+  const odcid = keys.validate(hdr2.token, p.caddr)
+  assert.ok(odcid != null && odcid.equals(hdr.dcid))
+  p.server = native.Connection.accept(p.serverConfig, hdr2.dcid, odcid, p.saddr, p.caddr)
+  p.server.recv(pkt, p.caddr)
+  established(p)
+})
+
+test('version negotiation packets list our version', () => {
+  const out = Buffer.alloc(1500)
+  const n = native.negotiateVersion(Buffer.from([1, 2, 3, 4]), Buffer.from([5, 6, 7, 8]), out)
+  const hdr = native.parseHeader(out.subarray(0, n), 4)
+  assert.equal(hdr.type, 'versionNegotiation')
+  assert.deepEqual([...hdr.dcid], [1, 2, 3, 4])
+  assert.ok(hdr.versions?.includes(native.PROTOCOL_VERSION))
+  assert.equal(native.versionIsSupported(0xbabababa), false)
+})
+
+test('TLS: RSA, ECDSA and Ed25519 servers; chain picked by SNI and key type', () => {
+  for (const kind of /** @type {const} */ (['rsa', 'ec', 'ed25519'])) {
+    const server = { ...serverOptions(), key: fixtures[kind].key, cert: fixtures[kind].cert }
+    established(new NativePair({ server }))
+  }
+  const multi = {
+    ...serverOptions(),
+    key: [fixtures.rsa.key, fixtures.ec.key, fixtures.other.key],
+    cert: [fixtures.rsa.cert, fixtures.ec.cert, fixtures.other.cert],
+  }
+  const der = (/** @type {string} */ pem) => new (require('node:crypto').X509Certificate)(pem).raw
+  let p = established(new NativePair({ server: multi, client: { ...clientOptions(), sigalgs: 'ecdsa_secp256r1_sha256' } }))
+  assert.ok(p.client.peerCertChain()?.[0].equals(der(fixtures.ec.cert)))
+  p = established(new NativePair({ server: multi, serverName: 'other.test' }))
+  assert.ok(p.client.peerCertChain()?.[0].equals(der(fixtures.other.cert)))
+})
+
+test('TLS: unknown CA and wrong name fail; verifyAllowFail lets JS judge; mutual TLS', () => {
+  let p = new NativePair({ client: { ...clientOptions(), ca: fixtures.ca2 } })
+  p.advance()
+  assert.equal(p.client.isEstablished(), false)
+  assert.equal(p.client.localError()?.errorCode, 0x100 + 48, 'unknown_ca alert')
+
+  p = new NativePair({ serverName: 'elsewhere.test' })
+  p.advance()
+  assert.equal(p.client.isEstablished(), false)
+
+  p = established(new NativePair({ client: { ...clientOptions(), ca: fixtures.ca2, verifyAllowFail: true } }))
+  assert.equal(p.client.peerCertChain()?.length, 1)
+
+  const mtls = { ...serverOptions(), verifyPeer: true, ca: fixtures.ca }
+  p = new NativePair({ server: mtls })
+  p.advance()
+  assert.equal(p.srv.isEstablished(), false, 'no client certificate')
+  p = new NativePair({ server: mtls, client: { ...clientOptions(), ...fixtures.clientCa2 } })
+  p.advance()
+  assert.equal(p.srv.isEstablished(), false, 'client certificate from another CA')
+  p = established(new NativePair({ server: mtls, client: { ...clientOptions(), ...fixtures.client } }))
+  assert.equal(p.srv.peerCertChain()?.length, 1)
+})
+
+test('garbage datagrams: dropped or refused, never fatal', () => {
+  const p = established(new NativePair())
+  let seed = 42
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff
+    return seed
+  }
+  const scid = p.srv.sourceId()
+  let refused = 0
+  for (let i = 0; i < 3000; i++) {
+    const junk = Buffer.alloc(1 + (rnd() % 1400))
+    for (let j = 0; j < junk.length; j++) junk[j] = rnd() & 0xff
+    if (i % 2 === 0 && junk.length > 21) {
+      junk[0] = 0x40 | (junk[0] & 0x3f)
+      scid.copy(junk, 1)
+    }
+    try {
+      p.srv.recv(junk, p.caddr)
+    } catch (e) {
+      assert.match(/** @type {any} */ (e).code, /^ERR_QUIC_/)
+      refused++
+    }
+    try {
+      native.parseHeader(junk, 20)
+    } catch (e) {
+      assert.equal(/** @type {any} */ (e).code, 'ERR_QUIC_INVALID_PACKET')
+    }
+  }
+  assert.equal(p.srv.isClosed(), false)
+  const id = /** @type {number} */ (p.client.openStream(true))
+  p.client.streamSend(id, Buffer.from('still alive'), true)
+  p.advance()
+  p.srv.poll()
+  assert.equal(readAll(p.srv, id).data.toString(), 'still alive')
+  assert.ok(refused >= 0)
+})
+
+test('connection ids: spares issued after the handshake are reported once', () => {
+  const p = established(new NativePair())
+  const ev = p.srv.poll()
+  assert.ok(ev.scidsIssued.length >= 1)
+  for (const cid of ev.scidsIssued) assert.equal(cid.length, 20)
+  assert.deepEqual(p.srv.poll().scidsIssued, [])
+  p.advance()
+  assert.ok(p.srv.sourceIds().length > 1)
+  assert.equal(p.srv.sourceIds().length, 1 + ev.scidsIssued.length)
+})
+
+test('send: destinations come through the slot table', () => {
+  const p = established(new NativePair())
+  const id = /** @type {number} */ (p.client.openStream(true))
+  p.client.streamSend(id, Buffer.from('x'), false)
+  const out = Buffer.alloc(15000)
+  const meta = new Uint32Array(21)
+  assert.ok(p.client.send(out, meta) >= 1)
+  assert.equal(meta[2], 0)
+  assert.deepEqual(p.client.destinations(), [{ host: '127.0.0.1', port: 4433 }])
+})
+
+test('session resumption and 0-RTT', () => {
+  const server = { ...serverOptions(), ticketKey: Buffer.alloc(48, 5), enableEarlyData: true }
+  const client = { ...clientOptions(), enableEarlyData: true }
+  const p = established(new NativePair({ server, client }))
+  p.advance()
+  const session = p.client.session()
+  assert.ok(session != null)
+  const q = new NativePair({ server, client })
+  q.client = native.Connection.connect(q.clientConfig, 'localhost', native.generateConnectionId(), q.caddr, q.saddr, session)
+  const id = q.client.openStream(true)
+  assert.equal(id, 0, 'remembered transport parameters allow a 0-RTT stream')
+  q.client.streamSend(0, Buffer.from('early'), true)
+  q.firstFlight()
+  assert.deepEqual(q.srv.poll().opened, [0])
+  assert.deepEqual(readAll(q.srv, 0), { data: Buffer.from('early'), fin: true })
+  established(q)
+  assert.equal(q.client.isResumed(), true)
+})
+
+test('keylog: secrets appended by every connection of a config', () => {
+  const file = path.join(os.tmpdir(), `quic-keylog-${process.pid}.txt`)
+  fs.rmSync(file, { force: true })
+  const client = { ...clientOptions(), logKeys: file }
+  established(new NativePair({ client }))
+  const first = fs.readFileSync(file, 'utf8')
+  assert.match(first, /CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]+ [0-9a-f]+/)
+  established(new NativePair({ client }))
+  const both = fs.readFileSync(file, 'utf8')
+  assert.ok(both.length > first.length && both.startsWith(first))
+  fs.rmSync(file, { force: true })
+})
+
+test('qlog: a connection writes its trace', () => {
+  const file = path.join(os.tmpdir(), `quic-qlog-${process.pid}.sqlog`)
+  const p = new NativePair()
+  p.client.setQlog(file, 'test', null)
+  established(p)
+  p.client.close(true, 0, null)
+  p.advance()
+  // The writer flushes when the connection is dropped; read what reached the file by then.
+  const text = fs.readFileSync(file, 'utf8')
+  assert.ok(text.length === 0 || text.includes('qlog'), 'not a qlog file')
+  fs.rmSync(file, { force: true })
+})
+
+test('every error code the API can raise on its own reaches JS with its properties', () => {
+  /** @type {[string, () => unknown, Record<string, unknown>?][]} */
+  const cases = [
+    ['ERR_QUIC_INVALID_CONFIG', () => createNativeConfig({ maxIdleTimeout: -1 }), { field: 'maxIdleTimeout' }],
+    ['ERR_QUIC_INVALID_CONFIG', () => createNativeConfig(/** @type {any} */ ({ nope: 1 })), { field: 'nope' }],
+    ['ERR_QUIC_INVALID_CONFIG', () => new native.Config({ ccAlgorithm: 'vegas' }), { field: 'ccAlgorithm' }],
+    ['ERR_QUIC_INVALID_PEM', () => createNativeConfig({ key: 'x', cert: fixtures.ec.cert }), { field: 'key' }],
+    ['ERR_QUIC_INVALID_PEM', () => createNativeConfig({ key: fixtures.rsa.key, cert: fixtures.ec.cert }), { field: 'key' }],
+    ['ERR_QUIC_INVALID_PEM', () => createNativeConfig({ ca: 'junk' }), { field: 'ca' }],
+    ['ERR_QUIC_IO', () => createNativeConfig({ logKeys: '/nonexistent-dir/keys.txt' }), { field: 'logKeys' }],
+    ['ERR_QUIC_INVALID_ARGUMENT', () => native.encodeAddress('localhost', 1), { field: 'host' }],
+    ['ERR_QUIC_INVALID_ARGUMENT', () => native.generateConnectionId(21), { field: 'length' }],
+    ['ERR_QUIC_INVALID_PACKET', () => native.parseHeader(Buffer.from([0x80]), 20)],
+    ['ERR_QUIC_BUFFER_TOO_SHORT', () => native.negotiateVersion(Buffer.alloc(4), Buffer.alloc(4), Buffer.alloc(8))],
+    ['ERR_QUIC_UNKNOWN_VERSION', () => native.retry(Buffer.alloc(4), Buffer.alloc(4), Buffer.alloc(4), Buffer.alloc(4), 7, Buffer.alloc(1500))],
+  ]
+  const p = established(new NativePair({ server: { ...serverOptions(), enableDgram: false } }))
+  cases.push(
+    ['ERR_QUIC_INVALID_ARGUMENT', () => p.client.recv(Buffer.alloc(10), Buffer.alloc(5)), { field: 'from' }],
+    ['ERR_QUIC_INVALID_ARGUMENT', () => p.client.streamSend(-1, Buffer.alloc(1), false), { field: 'streamId' }],
+    ['ERR_QUIC_INVALID_ARGUMENT', () => p.client.close(true, 2 ** 63, null), { field: 'code' }],
+    ['ERR_QUIC_INVALID_STATE', () => p.client.dgramSend(Buffer.from('no DATAGRAM negotiated'))],
+    ['ERR_QUIC_STREAM_LIMIT', () => p.client.streamSend(4000, Buffer.from('x'), false), { streamId: 4000, wireCode: 4 }],
+    ['ERR_QUIC_INVALID_STREAM_STATE', () => p.client.streamCapacity(1), { streamId: 1 }],
+  )
+  const d = established(new NativePair())
+  cases.push(['ERR_QUIC_BUFFER_TOO_SHORT', () => d.client.dgramSend(Buffer.alloc(5000))])
+  const tls = new NativePair({ client: { ...clientOptions(), ca: fixtures.ca2 } })
+  tls.firstFlight()
+  cases.push(['ERR_QUIC_TLS_FAIL', () => {
+    const out = Buffer.alloc(64 * 1500)
+    const meta = new Uint32Array(129)
+    const n = tls.srv.send(out, meta)
+    let off = 0
+    for (let i = 0; i < n; i++) {
+      tls.client.recv(out.subarray(off, off + meta[1 + 2 * i]), tls.saddr)
+      off += meta[1 + 2 * i]
+    }
+  }])
+  for (const [code, fn, props] of cases) {
+    const e = thrown(fn, code)
+    assert.ok(e instanceof Error, `${code}: not an Error`)
+    assert.equal(e.code, code, `${code}: got ${e.code} (${e.message})`)
+    for (const [k, v] of Object.entries(props ?? {})) assert.equal(e[k], v, `${code}.${k}`)
+  }
+})
