@@ -20,11 +20,14 @@ pub type PemInput = Either<Either<String, Buffer>, Vec<Either<String, Buffer>>>;
 #[derive(Default)]
 pub struct ConfigOptions {
     /// Private keys (PEM), one per certificate chain.
+    #[napi(ts_type = "string | Uint8Array | Array<string | Uint8Array>")]
     pub key: Option<PemInput>,
     /// Certificate chains (PEM, leaf first), one per key. With several, a server picks by SNI
     /// and by the key types the client can verify.
+    #[napi(ts_type = "string | Uint8Array | Array<string | Uint8Array>")]
     pub cert: Option<PemInput>,
     /// Trusted CA certificates (PEM; one string may hold several).
+    #[napi(ts_type = "string | Uint8Array | Array<string | Uint8Array>")]
     pub ca: Option<PemInput>,
     /// Load the system trust store. Default: on when `verifyPeer` is on and no `ca` is given.
     pub ca_system: Option<bool>,

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs before `npm run demo` or `npm test`: the C toolchain pieces
+# BoringSSL's build wants (cmake, libclang), the npm dependencies, and the addon built from source.
+# Installs system packages itself when it can (root on Debian/Ubuntu); otherwise it stops at once
+# with the command to run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+# bindgen (boring-sys) loads libclang at build time.
+if ! ls /usr/lib/llvm-*/lib/libclang*.so* /usr/lib/*/libclang*.so* >/dev/null 2>&1; then
+  missing+=(libclang-dev)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing ${missing[*]}; install them first, e.g.:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+for tool in cargo node npm; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "setup: $tool is required (Rust from https://rustup.rs, Node.js 20 or newer)" >&2
+    exit 1
+  fi
+done
+
+# npm ci can refuse the lockfile when optional per-platform packages are not on the registry.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+fi
+npm run build
