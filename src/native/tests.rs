@@ -989,7 +989,11 @@ fn keylog_appends_secrets_for_every_connection() {
 #[test]
 fn every_key_type_works_with_default_client_settings() {
     for (key, crt) in [(RSA_KEY, RSA_CRT), (EC_KEY, EC_CRT), (ED_KEY, ED_CRT)] {
-        let so = ConfigOptions { key: pem(key), cert: pem(crt), ..base() };
+        let so = ConfigOptions {
+            key: pem(key),
+            cert: pem(crt),
+            ..base()
+        };
         Pipe::handshake(&client_opts(), &so);
     }
 }
