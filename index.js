@@ -1,11 +1,27 @@
 'use strict'
-// The public entry. The classes of the JS layer (QUICSocket, QUICServer, QUICClient,
-// QUICConnection, QUICStream) are added here as they land; today it exposes the native core.
+// The public entry: the five classes and the `events`, `errors`, `config`, `utils` and `native`
+// namespaces, as in @matrixai/quic 2.x.
 
-const native = require('./src/native.js')
+const QUICSocket = require('./src/QUICSocket.js')
+const QUICServer = require('./src/QUICServer.js')
+const QUICClient = require('./src/QUICClient.js')
+const QUICConnection = require('./src/QUICConnection.js')
+const QUICStream = require('./src/QUICStream.js')
+const events = require('./src/events.js')
 const errors = require('./src/errors.js')
+const config = require('./src/config.js')
+const utils = require('./src/utils.js')
+const native = require('./src/native.js')
 const { createNativeConfig } = require('./src/native-options.js')
 
-module.exports.native = native
+module.exports.QUICSocket = QUICSocket
+module.exports.QUICServer = QUICServer
+module.exports.QUICClient = QUICClient
+module.exports.QUICConnection = QUICConnection
+module.exports.QUICStream = QUICStream
+module.exports.events = events
 module.exports.errors = errors
+module.exports.config = config
+module.exports.utils = utils
+module.exports.native = native
 module.exports.createNativeConfig = createNativeConfig

@@ -1,0 +1,166 @@
+// @ts-check
+'use strict'
+// QUICClient: dials a server from an owned or shared QUICSocket and hands over the connection
+// once it is established and verified. Connecting has its own timeout, distinct from (and
+// finite like) the idle timeout, and honours an AbortSignal.
+
+const crypto = require('node:crypto')
+const errors = require('./errors.js')
+const events = require('./events.js')
+const utils = require('./utils.js')
+const config = require('./config.js')
+const { createNativeConfig } = require('./native-options.js')
+const QUICSocket = require('./QUICSocket.js')
+const QUICConnection = require('./QUICConnection.js')
+
+/** How long connecting may take when the caller sets no timer. */
+const DEFAULT_CONNECT_TIMEOUT = 15_000
+
+class QUICClient extends EventTarget {
+  /**
+   * Connects. `ctx.timer` (ms) bounds the handshake (default 15 s); `ctx.signal` aborts it.
+   * The returned promise has a `cancel(reason)` method, as in 2.x.
+   * @param {import('../index').QUICClientOptions} opts
+   * @param {{ signal?: AbortSignal, timer?: number | { delay: number } }} [ctx]
+   * @returns {Promise<QUICClient> & { cancel(reason?: unknown): void }}
+   */
+  static createQUICClient(opts, ctx = {}) {
+    const abort = new AbortController()
+    const p = /** @type {Promise<QUICClient> & { cancel(reason?: unknown): void }} */ (QUICClient.connect(opts, ctx, abort.signal))
+    p.cancel = (reason) => abort.abort(reason)
+    return p
+  }
+
+  /**
+   * @param {import('../index').QUICClientOptions} opts
+   * @param {{ signal?: AbortSignal, timer?: number | { delay: number } }} ctx
+   * @param {AbortSignal} cancelSignal
+   */
+  static async connect(opts, ctx, cancelSignal) {
+    if (opts == null || typeof opts.host !== 'string' || typeof opts.port !== 'number') {
+      throw new errors.ErrorQUICClientInvalidArgument('host (string) and port (number) are required')
+    }
+    const signal = AbortSignal.any([cancelSignal, ...(ctx.signal ? [ctx.signal] : [])])
+    signal.throwIfAborted()
+    const cfg = config.mergeConfig(config.clientDefault, opts.config)
+    const nativeConfig = createNativeConfig(config.toNativeOptions(cfg))
+    utils.checkPort(opts.port)
+    const shared = opts.socket != null
+    /** @type {QUICSocket} */
+    const socket = /** @type {any} */ (opts.socket) ?? new QUICSocket({ resolveHostname: opts.resolveHostname })
+    if (shared && !socket.running) throw new errors.ErrorQUICClientSocketNotRunning()
+    const resolve = opts.resolveHostname ?? socket.resolveHostname
+    const ip = await utils.resolveHost(opts.host, resolve)
+    if (!shared) {
+      const localHost = opts.localHost ?? (ip.includes(':') ? '::' : '0.0.0.0')
+      await socket.start({ host: localHost, port: opts.localPort ?? 0, reuseAddr: opts.reuseAddr, ipv6Only: opts.ipv6Only })
+    }
+    const remote = utils.toSocketFamily(ip, socket.type)
+    if (socket.type === 'ipv4' && remote.includes(':')) {
+      if (!shared) await socket.stop({ force: true })
+      throw new errors.ErrorQUICClientInvalidHost(`an IPv4 socket cannot reach ${ip}`)
+    }
+    const timerMs = ctx.timer == null ? DEFAULT_CONNECT_TIMEOUT : typeof ctx.timer === 'number' ? ctx.timer : ctx.timer.delay
+    let conn
+    try {
+      conn = new QUICConnection({
+        type: 'client',
+        scid: crypto.randomBytes(QUICSocket.CID_LENGTH),
+        serverName: opts.serverName ?? (ip === opts.host.replace(/^\[(.*)\]$/, '$1') ? null : opts.host),
+        remoteInfo: { host: remote, port: opts.port },
+        config: cfg,
+        nativeConfig,
+        socket,
+        session: opts.session,
+        reasonToCode: opts.reasonToCode,
+        codeToReason: opts.codeToReason,
+      })
+    } catch (e) {
+      if (!shared) await socket.stop({ force: true })
+      throw e
+    }
+    /** @type {NodeJS.Timeout | undefined} */
+    let timer
+    /** @type {() => void} */
+    let onAbort = () => {}
+    try {
+      await Promise.race([
+        conn.start(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new errors.ErrorQUICClientCreateTimeout(`no handshake with ${ip}:${opts.port} within ${timerMs} ms`)), timerMs)
+          onAbort = () => reject(signal.reason)
+          signal.addEventListener('abort', onAbort, { once: true })
+        }),
+      ])
+    } catch (e) {
+      await conn.stop({ isApp: true, errorCode: 0, force: true }).catch(() => {})
+      conn.destroy()
+      if (!shared) await socket.stop({ force: true })
+      throw e
+    } finally {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', onAbort)
+    }
+    return new QUICClient({ socket, isSocketShared: shared, connection: conn })
+  }
+
+  /**
+   * @internal Use `QUICClient.createQUICClient`.
+   * @param {{ socket: QUICSocket, isSocketShared: boolean, connection: QUICConnection }} opts
+   */
+  constructor({ socket, isSocketShared, connection }) {
+    super()
+    this.socket = socket
+    this.isSocketShared = isSocketShared
+    this.connection = connection
+    this._closed = false
+    const closed = utils.promise()
+    this.closedP = closed.p
+    this.resolveClosedP = closed.resolveP
+    connection.addEventListener(events.EventQUICConnectionError.name, (evt) => {
+      this.dispatchEvent(new events.EventQUICClientError({ detail: /** @type {any} */ (evt).detail }))
+    })
+    connection.addEventListener(events.EventQUICConnectionStopped.name, () => {
+      void this.destroy()
+    })
+  }
+
+  get host() {
+    return this.connection.remoteHost
+  }
+
+  get port() {
+    return this.connection.remotePort
+  }
+
+  get localHost() {
+    return this.socket.host
+  }
+
+  get localPort() {
+    return this.socket.port
+  }
+
+  get closed() {
+    return this._closed
+  }
+
+  /**
+   * Closes the connection (gracefully unless `force`) and the owned socket.
+   * @param {{ isApp?: boolean, errorCode?: number, reason?: Uint8Array, force?: boolean }} [opts]
+   */
+  async destroy({ isApp = true, errorCode = 0, reason, force = false } = {}) {
+    if (this._closed || this.destroying) return this.closedP
+    this.destroying = true
+    this.dispatchEvent(new events.EventQUICClientDestroy())
+    await this.connection.stop({ isApp, errorCode, reason, force })
+    // An owned socket has no one else to absorb late packets for: skip the draining period.
+    if (!this.isSocketShared) await this.socket.stop({ force: true })
+    this._closed = true
+    this.dispatchEvent(new events.EventQUICClientClose({ detail: this.connection.error }))
+    this.dispatchEvent(new events.EventQUICClientDestroyed())
+    this.resolveClosedP(undefined)
+  }
+}
+
+module.exports = QUICClient

@@ -1,0 +1,524 @@
+// @ts-check
+'use strict'
+// QUICConnection drives one native connection: datagrams in, one service per loop turn (poll
+// what changed, wake streams, flush every ready packet), one timer re-armed only when the
+// deadline moves. Writes and reads only mark the connection dirty; nothing happens per packet
+// beyond one native call and one dgram send.
+
+const crypto = require('node:crypto')
+const native = require('./native.js')
+const errors = require('./errors.js')
+const events = require('./events.js')
+const utils = require('./utils.js')
+const QUICStream = require('./QUICStream.js')
+
+/** Packets written per native `send` call; the flush loops until fewer come back. */
+const MAX_PACKETS = 64
+/** Bytes per packet slot in the scratch buffer (the largest UDP payload we send, rounded up). */
+const SLOT = 1500
+
+/** @typedef {import('./QUICSocket.js')} QUICSocket */
+/** @typedef {import('../index').QUICConfig} QUICConfig */
+
+class QUICConnection extends EventTarget {
+  /**
+   * @internal Made by QUICClient and QUICServer.
+   * @param {{ type: 'client' | 'server', scid: Uint8Array, odcid?: Uint8Array | null, dcid?: Uint8Array,
+   *           serverName?: string | null, remoteInfo: { host: string, port: number }, config: QUICConfig,
+   *           nativeConfig: import('./native/binding').Config, socket: QUICSocket, session?: Uint8Array | null,
+   *           reasonToCode?: import('../index').StreamReasonToCode, codeToReason?: import('../index').StreamCodeToReason }} opts
+   */
+  constructor(opts) {
+    super()
+    this.type = opts.type
+    this.socket = opts.socket
+    this.config = opts.config
+    this.reasonToCode = opts.reasonToCode ?? utils.reasonToCode
+    this.codeToReason = opts.codeToReason ?? utils.codeToReason
+    this._remoteHost = opts.remoteInfo.host
+    this._remotePort = opts.remoteInfo.port
+    this.peerBytes = utils.encodeAddress(this._remoteHost, this._remotePort)
+    const local = utils.encodeAddress(this.socket.host, this.socket.port)
+    this.native =
+      opts.type === 'client'
+        ? native.Connection.connect(opts.nativeConfig, opts.serverName ?? null, opts.scid, local, this.peerBytes, opts.session ?? null)
+        : native.Connection.accept(opts.nativeConfig, opts.scid, opts.odcid ?? null, local, this.peerBytes)
+    /** Every connection id routed here, to unregister them all at the end. @type {Buffer[]} */
+    this.cids = [Buffer.from(opts.scid)]
+    if (opts.dcid != null) this.cids.push(Buffer.from(opts.dcid))
+    for (const cid of this.cids) this.socket.registerConnectionId(cid, this)
+    this.connectionId = Buffer.from(opts.scid)
+    /** @type {Map<number, QUICStream>} */
+    this.streams = new Map()
+    /** Local streams waiting for the peer's MAX_STREAMS credit, in order. @type {QUICStream[]} */
+    this.pendingBidi = []
+    /** @type {QUICStream[]} */
+    this.pendingUni = []
+    /** Peer streams that arrived before `start` finished; announced right after. @type {QUICStream[]} */
+    this.earlyStreams = []
+    this.scratch = Buffer.allocUnsafe(MAX_PACKETS * SLOT)
+    this.sendMeta = new Uint32Array(1 + 2 * MAX_PACKETS)
+    this.destGeneration = -1
+    /** @type {{ host: string, port: number }[]} */
+    this.dests = []
+    /** @type {NodeJS.Timeout | null} */
+    this.timer = null
+    this.deadline = Infinity
+    this.nextKeepAlive = Infinity
+    this.serviceQueued = false
+    this.lastRinfoHost = this._remoteHost
+    this.lastRinfoPort = this._remotePort
+    /** @type {'starting' | 'running' | 'stopping' | 'stopped'} */
+    this.state = 'starting'
+    this.released = false
+    /** @type {Error | undefined} */
+    this.error = undefined
+    const started = utils.promise()
+    this.startedP = started.p
+    this.resolveStarted = started.resolveP
+    this.rejectStarted = started.rejectP
+    this.startedP.catch(() => {})
+    const closed = utils.promise()
+    this.closedP = closed.p
+    this.resolveClosedP = closed.resolveP
+    const drained = utils.promise()
+    this.drainedP = drained.p
+    this.resolveDrained = drained.resolveP
+    this.onSent = (/** @type {Error | null} */ err) => {
+      if (err != null) this.handleSendError(err)
+    }
+    this.runService = () => {
+      this.serviceQueued = false
+      this.service()
+    }
+    this.onTimer = () => {
+      this.timer = null
+      this.deadline = Infinity
+      const now = performance.now()
+      if (now >= this.nextKeepAlive) {
+        this.nextKeepAlive = now + /** @type {number} */ (this.config.keepAliveIntervalTime)
+        try {
+          this.native.sendAckEliciting()
+        } catch {
+          // Closing: nothing to keep alive.
+        }
+      }
+      this.native.onTimeout()
+      this.service()
+    }
+    if (this.config.keepAliveIntervalTime != null) this.nextKeepAlive = performance.now() + this.config.keepAliveIntervalTime
+  }
+
+  get remoteHost() {
+    return this._remoteHost
+  }
+
+  get remotePort() {
+    return this._remotePort
+  }
+
+  get localHost() {
+    return this.socket.host
+  }
+
+  get localPort() {
+    return this.socket.port
+  }
+
+  get closed() {
+    return this.state === 'stopped'
+  }
+
+  /** The id the peer addresses this side by (the first one). */
+  get connectionIdShared() {
+    return this.connectionId
+  }
+
+  /** The id this side addresses the peer by. */
+  get connectionIdPeer() {
+    return this.native.destinationId()
+  }
+
+  /** @internal Sends the first flight (clients) and resolves once established and verified. */
+  start() {
+    this.dispatchEvent(new events.EventQUICConnectionStart())
+    this.service()
+    return this.startedP
+  }
+
+  /** @internal A datagram for this connection. @param {Buffer} msg @param {import('node:dgram').RemoteInfo} rinfo */
+  handleDatagram(msg, rinfo) {
+    if (rinfo.port !== this.lastRinfoPort || rinfo.address !== this.lastRinfoHost) {
+      // Rebinding or migration: quiche validates the new path; encode only on change.
+      this.lastRinfoHost = rinfo.address
+      this.lastRinfoPort = rinfo.port
+      this.rinfoBytes = utils.encodeAddress(rinfo.address, rinfo.port)
+    }
+    try {
+      this.native.recv(msg, this.rinfoBytes ?? this.peerBytes)
+    } catch {
+      // The packet made quiche close the connection; the next poll reports it.
+    }
+    this.schedule()
+  }
+
+  /** @internal Marks the connection for one flush in this loop turn. @transmits */
+  markDirty() {
+    this.schedule()
+  }
+
+  schedule() {
+    if (this.serviceQueued || this.released) return
+    this.serviceQueued = true
+    setImmediate(this.runService)
+  }
+
+  /** Handles everything the native side reports, then flushes. */
+  service() {
+    if (this.released) return
+    const ev = this.native.poll()
+    for (const cid of ev.scidsIssued) {
+      this.cids.push(cid)
+      this.socket.registerConnectionId(cid, this)
+    }
+    for (const cid of ev.scidsRetired) this.socket.unregisterConnectionId(cid, this)
+    for (const pe of ev.pathEvents) {
+      if (pe.type === 'peerMigrated') {
+        this._remoteHost = pe.peer.host
+        this._remotePort = pe.peer.port
+        this.dispatchEvent(new events.EventQUICConnectionPeerMigrated({ detail: pe.peer }))
+      }
+    }
+    if (this.state === 'starting' && ev.isEstablished && !this.verifying) this.verify()
+    for (const id of ev.opened) this.peerStream(id)
+    for (const id of ev.readable) this.streams.get(id)?.onReadable()
+    for (const id of ev.writable) this.streams.get(id)?.onWritable()
+    if (ev.streamsLeftBidi > 0 && this.pendingBidi.length > 0) this.openPending(this.pendingBidi, true)
+    if (ev.streamsLeftUni > 0 && this.pendingUni.length > 0) this.openPending(this.pendingUni, false)
+    if (ev.dgramsReadable > 0) {
+      this.dispatchEvent(new events.EventQUICConnectionDatagram({ detail: this.native.dgramRecvAll() }))
+    }
+    if ((ev.isDraining || ev.isClosed) && this.state !== 'stopped') this.finish()
+    this.flush()
+    if (ev.isClosed || this.native.isClosed()) this.release()
+  }
+
+  flush() {
+    if (this.released) return
+    for (;;) {
+      let n
+      try {
+        n = this.native.send(this.scratch, this.sendMeta)
+      } catch (e) {
+        // quiche closed the connection; it is reported by the next poll.
+        this.schedule()
+        break
+      }
+      if (n === 0) break
+      if (this.sendMeta[0] !== this.destGeneration) {
+        this.destGeneration = this.sendMeta[0]
+        this.dests = this.native.destinations()
+      }
+      let size = 0
+      for (let i = 0; i < n; i++) size += this.sendMeta[1 + 2 * i]
+      // dgram reads the bytes after this returns (DNS step, full socket queue): hand it a copy.
+      const out = Buffer.allocUnsafe(size)
+      this.scratch.copy(out, 0, 0, size)
+      let off = 0
+      for (let i = 0; i < n; i++) {
+        const len = this.sendMeta[1 + 2 * i]
+        const to = this.dests[this.sendMeta[2 + 2 * i]]
+        this.socket.sendPacket(len === size ? out : out.subarray(off, off + len), to.port, to.host, this.onSent)
+        off += len
+      }
+      if (n < MAX_PACKETS) break
+    }
+    this.arm()
+  }
+
+  arm() {
+    const t = this.native.timeout()
+    const now = performance.now()
+    const deadline = Math.min(t == null ? Infinity : now + t, this.state === 'running' ? this.nextKeepAlive : Infinity)
+    if (deadline === this.deadline) return
+    if (this.timer != null) clearTimeout(this.timer)
+    this.deadline = deadline
+    this.timer = deadline === Infinity ? null : setTimeout(this.onTimer, Math.max(0, Math.ceil(deadline - now)))
+  }
+
+  async verify() {
+    this.verifying = true
+    const cb = this.config.verifyCallback
+    if (cb != null) {
+      const certs = this.native.peerCertChain() ?? []
+      let code
+      try {
+        code = await cb(certs, this.caChainDER())
+      } catch (e) {
+        // A callback that throws rejects the chain: bad_certificate.
+        code = 0x100 + 42
+      }
+      if (code !== undefined && code !== null) {
+        this.native.close(false, code, Buffer.from('certificate rejected'))
+        this.flush()
+        this.finish()
+        return
+      }
+    }
+    if (this.state !== 'starting') return
+    this.state = 'running'
+    this.arm()
+    this.dispatchEvent(new events.EventQUICConnectionStarted())
+    this.resolveStarted(undefined)
+    // Peer streams that came with 0-RTT or the first flight, announced once the user has the connection.
+    queueMicrotask(() => {
+      const early = this.earlyStreams
+      this.earlyStreams = []
+      for (const s of early) this.dispatchEvent(new events.EventQUICConnectionStream({ detail: s }))
+    })
+  }
+
+  /** The configured CA certificates, DER. */
+  caChainDER() {
+    const ca = this.config.ca
+    if (ca == null) return []
+    const list = Array.isArray(ca) ? ca : [ca]
+    /** @type {Uint8Array[]} */
+    const out = []
+    for (const item of list) {
+      const text = typeof item === 'string' ? item : Buffer.from(item).toString()
+      for (const m of text.matchAll(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g)) {
+        out.push(new crypto.X509Certificate(m[0]).raw)
+      }
+    }
+    return out
+  }
+
+  /** @param {number} id */
+  peerStream(id) {
+    const s = new QUICStream({ connection: this, initiated: 'peer', type: (id & 2) === 0 ? 'bidi' : 'uni', streamId: id })
+    this.streams.set(id, s)
+    if (this.state === 'running') this.dispatchEvent(new events.EventQUICConnectionStream({ detail: s }))
+    else this.earlyStreams.push(s)
+  }
+
+  /**
+   * Opens queued local streams while the peer's credit lasts.
+   * @param {QUICStream[]} queue
+   * @param {boolean} bidi
+   */
+  openPending(queue, bidi) {
+    while (queue.length > 0) {
+      const id = this.native.openStream(bidi)
+      if (id == null) return
+      const s = /** @type {QUICStream} */ (queue.shift())
+      this.streams.set(id, s)
+      s.opened(id)
+    }
+  }
+
+  /**
+   * A new local stream, returned at once. Past the peer's MAX_STREAMS limit it waits for credit
+   * (its reads and writes wait too) instead of failing; no stream id is ever skipped.
+   * @param {'bidi' | 'uni'} [type]
+   */
+  newStream(type = 'bidi') {
+    if (this.state !== 'running' && this.state !== 'starting') throw new errors.ErrorQUICConnectionNotRunning()
+    const s = new QUICStream({ connection: this, initiated: 'local', type })
+    const queue = type === 'bidi' ? this.pendingBidi : this.pendingUni
+    queue.push(s)
+    this.openPending(queue, type === 'bidi')
+    if (s.streamId !== undefined) this.markDirty()
+    return s
+  }
+
+  /**
+   * A new local stream once it really exists; rejects with ErrorQUICStreamOpenAborted if `signal`
+   * aborts or the connection stops first.
+   * @param {'bidi' | 'uni'} [type]
+   * @param {{ signal?: AbortSignal }} [opts]
+   */
+  async openStream(type = 'bidi', { signal } = {}) {
+    signal?.throwIfAborted()
+    const s = this.newStream(type)
+    if (s.streamId !== undefined) return s
+    /** @type {() => void} */
+    let onAbort = () => {}
+    try {
+      await Promise.race([
+        s.openedP,
+        new Promise((_, reject) => {
+          onAbort = () => reject(new errors.ErrorQUICStreamOpenAborted(undefined, { cause: signal?.reason }))
+          signal?.addEventListener('abort', onAbort, { once: true })
+        }),
+      ])
+    } catch (e) {
+      const queue = type === 'bidi' ? this.pendingBidi : this.pendingUni
+      const i = queue.indexOf(s)
+      if (i >= 0) queue.splice(i, 1)
+      s.fail(e instanceof errors.ErrorQUICStreamOpenAborted ? e : new errors.ErrorQUICStreamOpenAborted(undefined, { cause: e }))
+      throw e instanceof errors.ErrorQUICStreamOpenAborted ? e : new errors.ErrorQUICStreamOpenAborted(undefined, { cause: e })
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
+    return s
+  }
+
+  /** @internal @param {QUICStream} s */
+  streamDone(s) {
+    if (s.streamId !== undefined && this.streams.get(s.streamId) === s) this.streams.delete(s.streamId)
+    if (this.streams.size === 0 && this.onStreamsDone != null) this.onStreamsDone()
+  }
+
+  /** @internal The error a stream reports when its native call fails for a connection reason. @param {unknown} e */
+  streamFailure(e) {
+    if (this.error != null) return this.error
+    return new errors.ErrorQUICStreamInternal(/** @type {Error} */ (e)?.message, { cause: e })
+  }
+
+  /**
+   * Sends a DATAGRAM frame (unreliable). Returns false when the send queue is full.
+   * @param {Uint8Array} data
+   */
+  sendDatagram(data) {
+    const ok = this.native.dgramSend(data)
+    this.markDirty()
+    return ok
+  }
+
+  /**
+   * Ends the connection. Graceful (default): waits for every stream to finish, then closes.
+   * `force`: closes now; pending reads and writes fail.
+   * @param {{ isApp?: boolean, errorCode?: number, reason?: Uint8Array, force?: boolean }} [opts]
+   */
+  async stop({ isApp = true, errorCode = 0, reason = new Uint8Array(0), force = false } = {}) {
+    if (this.state === 'stopped') return this.closedP
+    if (this.state !== 'stopping') {
+      this.state = 'stopping'
+      this.dispatchEvent(new events.EventQUICConnectionStop())
+      if (!force && this.streams.size > 0) {
+        await new Promise((resolve) => {
+          this.onStreamsDone = () => resolve(undefined)
+        })
+      }
+      this.closeCode = { isApp, errorCode }
+      if (!this.released) {
+        this.native.close(isApp, errorCode, reason)
+        this.flush()
+        // The close is on the wire: the connection is done for its user; quiche drains in the background.
+        if (!this.native.isClosed()) this.finish()
+        else this.service()
+      }
+      this.finish()
+    }
+    return this.closedP
+  }
+
+  /** The connection's error for its user: undefined for a clean close. */
+  connectionError() {
+    if (this.native.isTimedOut()) {
+      return new errors.ErrorQUICConnectionIdleTimeout()
+    }
+    const local = this.native.localError()
+    const peer = this.native.peerError()
+    /** @param {import('./native/binding').ConnectionError} e @param {boolean} isLocal */
+    const build = (e, isLocal) => {
+      const data = { isApp: e.isApp, errorCode: e.errorCode, reason: e.reason }
+      const tls = !e.isApp && e.errorCode >= 0x100 && e.errorCode <= 0x1ff
+      const Cls = isLocal
+        ? tls ? errors.ErrorQUICConnectionLocalTLS : errors.ErrorQUICConnectionLocal
+        : tls ? errors.ErrorQUICConnectionPeerTLS : errors.ErrorQUICConnectionPeer
+      return new Cls(`${isLocal ? 'closed' : 'peer closed'} with ${e.isApp ? 'application' : 'transport'} code ${e.errorCode}${e.reason.length ? `: ${e.reason.toString()}` : ''}`, { data })
+    }
+    if (peer != null && !(peer.isApp && peer.errorCode === 0) && !(!peer.isApp && peer.errorCode === 0)) return build(peer, false)
+    if (local != null && !(local.isApp && local.errorCode === 0) && !(!local.isApp && local.errorCode === 0)) return build(local, true)
+    return undefined
+  }
+
+  /** The connection is over for its user: settle everything, tell the listeners. */
+  finish() {
+    if (this.state === 'stopped') return
+    const wasStarting = this.state === 'starting'
+    this.state = 'stopped'
+    const err = this.connectionError()
+    this.error = err
+    const streamErr = err ?? new errors.ErrorQUICStreamDestroyed('the connection closed')
+    for (const s of [...this.streams.values(), ...this.pendingBidi, ...this.pendingUni, ...this.earlyStreams]) s.fail(streamErr)
+    this.pendingBidi = []
+    this.pendingUni = []
+    this.earlyStreams = []
+    if (wasStarting) this.rejectStarted(err ?? new errors.ErrorQUICConnectionClosed('closed before it was established'))
+    if (err != null) this.dispatchEvent(new events.EventQUICConnectionError({ detail: err }))
+    this.dispatchEvent(new events.EventQUICConnectionClose({ detail: err }))
+    this.dispatchEvent(new events.EventQUICConnectionStopped())
+    this.resolveClosedP(undefined)
+    if (!this.released && !this.native.isClosed()) {
+      // Still draining: keep absorbing the peer's packets until quiche says it is closed.
+      this.socket.draining.add(this)
+    } else {
+      this.release()
+    }
+  }
+
+  /** Drops every route, timer and pending service. */
+  release() {
+    if (this.released) return
+    this.released = true
+    if (this.timer != null) clearTimeout(this.timer)
+    this.timer = null
+    for (const cid of this.cids) this.socket.unregisterConnectionId(cid, this)
+    this.socket.draining.delete(this)
+    if (this.state !== 'stopped') this.finish()
+    this.resolveDrained(undefined)
+  }
+
+  /** @internal Resolves once quiche has finished draining. */
+  drain() {
+    return this.drainedP
+  }
+
+  /** @internal Ends draining at once (the socket is going away). */
+  destroy() {
+    this.release()
+  }
+
+  /** @internal @param {Error} err */
+  handleSendError(err) {
+    // Unreachable peers and the like: the connection retransmits, then times out; say so once.
+    if (this.sendErrorReported) return
+    this.sendErrorReported = true
+    this.dispatchEvent(new events.EventQUICConnectionSend({ detail: err }))
+  }
+
+  /** @returns {import('../index').ConnectionMetadata} */
+  meta() {
+    return {
+      localHost: this.localHost,
+      localPort: this.localPort,
+      remoteHost: this.remoteHost,
+      remotePort: this.remotePort,
+      localCertsChain: [],
+      localCACertsChain: this.caChainDER(),
+      remoteCertsChain: this.native.peerCertChain() ?? [],
+    }
+  }
+
+  getRemoteCertsChain() {
+    return this.native.peerCertChain() ?? []
+  }
+
+  getLocalCACertsChain() {
+    return this.caChainDER()
+  }
+
+  getConnectionError() {
+    return this.error
+  }
+
+  /** Cancels every stream with `reason`. @param {unknown} [reason] */
+  destroyStreams(reason) {
+    for (const s of this.streams.values()) s.cancel(reason)
+  }
+}
+
+module.exports = QUICConnection

@@ -1,0 +1,260 @@
+// @ts-check
+'use strict'
+// QUICSocket: one UDP socket shared by at most one server and any number of clients. Every
+// datagram is routed by its destination connection id through one connection map; what matches
+// nothing goes to the server, if there is one, else is dropped. Socket errors never throw: they
+// go to the connection concerned or become EventQUICSocketError.
+
+const dgram = require('node:dgram')
+const net = require('node:net')
+const errors = require('./errors.js')
+const events = require('./events.js')
+const utils = require('./utils.js')
+
+/** Length of every connection id this library issues; short headers are routed by it. */
+const CID_LENGTH = 20
+/** Default UDP buffer sizes: the 208 KiB kernel default loses packets under bulk load. */
+const DEFAULT_BUFFER_SIZE = 4 * 1024 * 1024
+
+/**
+ * @typedef {object} SocketConnection what the socket routes datagrams to
+ * @property {(msg: Buffer, rinfo: dgram.RemoteInfo) => void} handleDatagram
+ * @property {(err: Error) => void} handleSendError
+ */
+
+class QUICSocket extends EventTarget {
+  /**
+   * @param {{ resolveHostname?: (hostname: string) => string | PromiseLike<string>,
+   *           socket?: dgram.Socket, recvBufferSize?: number, sendBufferSize?: number, logger?: unknown }} [opts]
+   */
+  constructor(opts = {}) {
+    super()
+    this.resolveHostname = opts.resolveHostname ?? utils.resolveHostname
+    /** @type {dgram.Socket | undefined} a socket handed in by the caller, already bound or not */
+    this.givenSocket = opts.socket
+    this.recvBufferSize = opts.recvBufferSize ?? DEFAULT_BUFFER_SIZE
+    this.sendBufferSize = opts.sendBufferSize ?? DEFAULT_BUFFER_SIZE
+    /** @type {dgram.Socket | null} */
+    this.socket = null
+    /** Connection id (latin1 string of its bytes) → connection. @type {Map<string, SocketConnection>} */
+    this.connectionMap = new Map()
+    /** @type {import('./QUICServer.js') | null} */
+    this.server = null
+    this._host = ''
+    this._port = 0
+    /** @type {'ipv4' | 'ipv6' | 'ipv4&ipv6'} */
+    this._type = 'ipv4'
+    this._running = false
+    this._closed = false
+    const closed = utils.promise()
+    this.closedP = closed.p
+    this.resolveClosedP = closed.resolveP
+    /** @type {Set<{ drain(): Promise<void>, destroy(): void }>} connections still draining after close */
+    this.draining = new Set()
+    this.handleMessage = this.handleMessage.bind(this)
+    this.handleError = this.handleError.bind(this)
+  }
+
+  get host() {
+    return this._host
+  }
+
+  get port() {
+    return this._port
+  }
+
+  get type() {
+    return this._type
+  }
+
+  get closed() {
+    return this._closed
+  }
+
+  get running() {
+    return this._running
+  }
+
+  /**
+   * Binds the socket. `host` may be a name (resolved), `::` (dual-stack unless `ipv6Only`), or an IP.
+   * @param {{ host?: string, port?: number, reuseAddr?: boolean, ipv6Only?: boolean }} [opts]
+   */
+  async start({ host = '::', port = 0, reuseAddr = false, ipv6Only = false } = {}) {
+    if (this._running) return
+    if (this._closed) throw new errors.ErrorQUICSocketNotRunning('a stopped QUICSocket cannot be restarted')
+    this.dispatchEvent(new events.EventQUICSocketStart())
+    let socket = this.givenSocket
+    if (socket == null) {
+      utils.checkPort(port)
+      const ip = await utils.resolveHost(host, this.resolveHostname)
+      const family = net.isIPv6(ip) ? 'udp6' : 'udp4'
+      const created = dgram.createSocket({ type: family, reuseAddr, ipv6Only })
+      socket = created
+      created.on('error', this.handleError)
+      try {
+        await new Promise((resolve, reject) => {
+          created.once('error', reject)
+          created.bind(port, ip, () => {
+            created.off('error', reject)
+            resolve(undefined)
+          })
+        })
+      } catch (e) {
+        created.close()
+        throw new errors.ErrorQUICSocketInvalidBindAddress(`cannot bind ${ip}:${port}: ${/** @type {Error} */ (e).message}`, { cause: e })
+      }
+      this._type = family === 'udp4' ? 'ipv4' : ipv6Only || ip !== '::' ? 'ipv6' : 'ipv4&ipv6'
+    } else {
+      socket.on('error', this.handleError)
+      const addr = socket.address()
+      this._type = addr.family === 'IPv4' ? 'ipv4' : 'ipv6'
+    }
+    try {
+      socket.setRecvBufferSize(this.recvBufferSize)
+      socket.setSendBufferSize(this.sendBufferSize)
+    } catch {
+      // The kernel caps the sizes (net.core.rmem_max); the defaults still work, only slower.
+    }
+    socket.on('message', this.handleMessage)
+    const addr = socket.address()
+    this.socket = socket
+    this._host = addr.address
+    this._port = addr.port
+    this._running = true
+    this.dispatchEvent(new events.EventQUICSocketStarted())
+  }
+
+  /**
+   * Closes the socket. With live connections it throws ErrorQUICSocketConnectionsActive unless
+   * `force`, which drops them (their owners see them fail).
+   * @param {{ force?: boolean }} [opts]
+   */
+  async stop({ force = false } = {}) {
+    if (!this._running) return
+    if (!force && (this.connectionMap.size > 0 || this.server != null)) {
+      // Connections that only drain do not hold the socket.
+      const live = new Set(this.connectionMap.values())
+      for (const d of this.draining) live.delete(/** @type {any} */ (d))
+      if (live.size > 0 || this.server != null) {
+        throw new errors.ErrorQUICSocketConnectionsActive(`${live.size} connections still use this socket`)
+      }
+    }
+    this.dispatchEvent(new events.EventQUICSocketStop())
+    if (force) {
+      for (const d of [...this.draining]) d.destroy()
+    } else {
+      await Promise.all([...this.draining].map((d) => d.drain()))
+    }
+    this._running = false
+    const socket = /** @type {dgram.Socket} */ (this.socket)
+    socket.off('message', this.handleMessage)
+    this.connectionMap.clear()
+    if (this.givenSocket == null) await new Promise((resolve) => socket.close(() => resolve(undefined)))
+    socket.off('error', this.handleError)
+    this.socket = null
+    this._closed = true
+    this.dispatchEvent(new events.EventQUICSocketClose())
+    this.dispatchEvent(new events.EventQUICSocketStopped())
+    this.resolveClosedP(undefined)
+  }
+
+  /**
+   * Sends a raw UDP datagram (hole punching). Resolves with the bytes sent.
+   * @param {Uint8Array | string} msg
+   * @param {number} port
+   * @param {string} host an IP or a name
+   * @returns {Promise<number>}
+   */
+  async send(msg, port, host) {
+    if (!this._running || this.socket == null) throw new errors.ErrorQUICSocketNotRunning()
+    utils.checkPort(port)
+    const ip = utils.toSocketFamily(await utils.resolveHost(host, this.resolveHostname), this._type)
+    const socket = this.socket
+    return new Promise((resolve, reject) => {
+      socket.send(msg, port, ip, (err, bytes) => {
+        if (err != null) reject(new errors.ErrorQUICSocketInvalidSendAddress(`cannot send to ${ip}:${port}: ${err.message}`, { cause: err }))
+        else resolve(bytes)
+      })
+    })
+  }
+
+  /**
+   * Sends one packet of a connection. Errors go to `conn.handleSendError`, never thrown.
+   * @internal
+   * @param {Uint8Array} packet
+   * @param {number} port
+   * @param {string} ip
+   * @param {(err: Error | null) => void} onSent the connection's one shared callback
+   */
+  sendPacket(packet, port, ip, onSent) {
+    const socket = this.socket
+    if (socket == null) {
+      onSent(new errors.ErrorQUICSocketNotRunning())
+      return
+    }
+    try {
+      socket.send(packet, port, ip, onSent)
+    } catch (e) {
+      // Synchronous failures (bad address, socket closing) are errors of the connection too.
+      onSent(/** @type {Error} */ (e))
+    }
+  }
+
+  /** @internal @param {Uint8Array} cid @param {SocketConnection} conn */
+  registerConnectionId(cid, conn) {
+    this.connectionMap.set(Buffer.from(cid.buffer, cid.byteOffset, cid.byteLength).toString('latin1'), conn)
+  }
+
+  /** @internal @param {Uint8Array} cid @param {SocketConnection} conn */
+  unregisterConnectionId(cid, conn) {
+    const key = Buffer.from(cid.buffer, cid.byteOffset, cid.byteLength).toString('latin1')
+    if (this.connectionMap.get(key) === conn) this.connectionMap.delete(key)
+  }
+
+  /** @internal @param {import('./QUICServer.js')} server */
+  setServer(server) {
+    if (this.server != null && this.server !== server) throw new errors.ErrorQUICSocket('this socket already serves a QUICServer')
+    this.server = server
+  }
+
+  /** @internal */
+  unsetServer() {
+    this.server = null
+  }
+
+  /**
+   * @param {Buffer} msg
+   * @param {dgram.RemoteInfo} rinfo
+   */
+  handleMessage(msg, rinfo) {
+    if (msg.length === 0) return
+    let start
+    let end
+    if ((msg[0] & 0x80) !== 0) {
+      // Long header: version (4), DCID length (1), DCID.
+      if (msg.length < 6) return
+      start = 6
+      end = 6 + msg[5]
+    } else {
+      start = 1
+      end = 1 + CID_LENGTH
+    }
+    if (end > msg.length) return
+    const conn = this.connectionMap.get(msg.toString('latin1', start, end))
+    if (conn != null) {
+      conn.handleDatagram(msg, rinfo)
+    } else if (this.server != null) {
+      this.server.handleNewDatagram(msg, rinfo)
+    }
+  }
+
+  /** @param {Error} err */
+  handleError(err) {
+    // dgram reports some send failures here too (ICMP errors on Linux): never fatal.
+    this.dispatchEvent(new events.EventQUICSocketError({ detail: new errors.ErrorQUICSocketInternal(err.message, { cause: err }) }))
+  }
+}
+
+QUICSocket.CID_LENGTH = CID_LENGTH
+
+module.exports = QUICSocket

@@ -1,0 +1,349 @@
+// @ts-check
+'use strict'
+// QUICStream: a QUIC stream as a pair of Web Streams with backpressure tied to flow control.
+// The readable pulls from the native stream only when its reader asks (high-water mark 0), so a
+// slow reader leaves data in the connection's window and slows the peer. The writable hands data
+// to the native stream as its capacity allows and waits for capacity otherwise. Cancel sends
+// STOP_SENDING and abort sends RESET_STREAM, with codes from `reasonToCode`.
+
+const errors = require('./errors.js')
+const events = require('./events.js')
+const utils = require('./utils.js')
+
+/** A writer blocked on capacity is woken once this much fits: about one packet. */
+const WRITE_LOW_WATER = 1200
+
+/**
+ * @typedef {{ resolve: () => void, reject: (e: unknown) => void }} Waiter
+ */
+
+class QUICStream extends EventTarget {
+  /**
+   * @internal Created by QUICConnection (`newStream` or a peer's stream).
+   * @param {{ connection: import('./QUICConnection.js'), initiated: 'local' | 'peer',
+   *           type: 'bidi' | 'uni', streamId?: number }} opts
+   */
+  constructor({ connection, initiated, type, streamId }) {
+    super()
+    this.connection = connection
+    /** @type {'local' | 'peer'} */
+    this.initiated = initiated
+    /** @type {'bidi' | 'uni'} */
+    this.type = type
+    /** The stream id; undefined while a local stream waits for the peer's MAX_STREAMS credit. @type {number | undefined} */
+    this.streamId = streamId
+    this._readClosed = initiated === 'local' && type === 'uni'
+    this._writeClosed = initiated === 'peer' && type === 'uni'
+    this._destroyed = false
+    /** @type {Waiter | null} */
+    this.readWaiter = null
+    /** @type {Waiter | null} */
+    this.writeWaiter = null
+    /** @type {WritableStreamDefaultController | null} */
+    this.writeController = null
+    /** @type {ReadableStreamDefaultController<Uint8Array> | null} */
+    this.readController = null
+    const opened = utils.promise()
+    /** Resolves once the stream exists on the connection (at once for peer streams). */
+    this.openedP = opened.p
+    this.resolveOpened = opened.resolveP
+    this.rejectOpened = opened.rejectP
+    this.openedP.catch(() => {})
+    if (streamId !== undefined) this.resolveOpened(undefined)
+    const closed = utils.promise()
+    /** Resolves when both directions are finished. */
+    this.closedP = closed.p
+    this.resolveClosedP = closed.resolveP
+
+    const readClosed = this._readClosed
+    this.readable = new ReadableStream(
+      {
+        start: (controller) => {
+          this.readController = controller
+          if (readClosed) controller.close()
+        },
+        pull: (controller) => this.pull(controller),
+        cancel: (reason) => this.cancelRead(reason),
+      },
+      { highWaterMark: 0 },
+    )
+    const writeClosed = this._writeClosed
+    this.writable = new WritableStream(
+      {
+        start: (controller) => {
+          this.writeController = controller
+          if (writeClosed) controller.error(new errors.ErrorQUICStreamLocalWrite('a peer unidirectional stream cannot be written'))
+        },
+        write: (chunk) => this.write(chunk),
+        close: () => this.closeWrite(),
+        abort: (reason) => this.abortWrite(reason),
+      },
+      { highWaterMark: 1 },
+    )
+  }
+
+  get readClosed() {
+    return this._readClosed
+  }
+
+  get writeClosed() {
+    return this._writeClosed
+  }
+
+  get closed() {
+    return this._readClosed && this._writeClosed
+  }
+
+  get destroyed() {
+    return this._destroyed
+  }
+
+  /** Connection metadata (addresses, certificate chains). */
+  get meta() {
+    return this.connection.meta()
+  }
+
+  /** @internal The connection allotted the id. @param {number} id */
+  opened(id) {
+    this.streamId = id
+    this.resolveOpened(undefined)
+  }
+
+  /** @internal New data, a FIN or a reset arrived. */
+  onReadable() {
+    const w = this.readWaiter
+    if (w != null) {
+      this.readWaiter = null
+      w.resolve()
+    }
+  }
+
+  /** @internal Capacity came back, or the peer stopped the stream. */
+  onWritable() {
+    const w = this.writeWaiter
+    if (w != null) {
+      this.writeWaiter = null
+      w.resolve()
+      return
+    }
+    if (this._writeClosed || this.streamId === undefined) return
+    // No write is waiting: surface a STOP_SENDING now rather than at the next write.
+    try {
+      this.connection.native.streamCapacity(this.streamId)
+    } catch (e) {
+      const err = this.writeError(e)
+      if (err instanceof errors.ErrorQUICStreamPeerWrite) {
+        this.writeController?.error(err)
+        this.finishWrite()
+      }
+    }
+  }
+
+  /** @param {ReadableStreamDefaultController<Uint8Array>} controller */
+  async pull(controller) {
+    await this.openedP
+    const conn = this.connection
+    const id = /** @type {number} */ (this.streamId)
+    for (;;) {
+      if (this._destroyed) return
+      let chunk
+      try {
+        chunk = conn.native.streamRead(id, conn.config.readableChunkSize)
+      } catch (e) {
+        const err = this.readError(e)
+        controller.error(err)
+        this.finishRead()
+        return
+      }
+      if (chunk != null) {
+        // Reading returns flow-control credit: let the connection send the window update.
+        conn.markDirty()
+        if (chunk.data.length > 0) controller.enqueue(chunk.data)
+        if (chunk.fin) {
+          controller.close()
+          this.finishRead()
+        }
+        return
+      }
+      await new Promise((resolve, reject) => {
+        this.readWaiter = { resolve: () => resolve(undefined), reject }
+      })
+    }
+  }
+
+  /** @param {unknown} reason */
+  async cancelRead(reason) {
+    if (this._readClosed) return
+    this.finishRead()
+    if (this.streamId === undefined || this._destroyed) return
+    const code = this.connection.reasonToCode('read', reason)
+    try {
+      this.connection.native.streamShutdown(this.streamId, 'read', code)
+      this.connection.markDirty()
+    } catch {
+      // Already finished on the native side: nothing to stop.
+    }
+  }
+
+  /** @param {Uint8Array} chunk */
+  async write(chunk) {
+    if (!(chunk instanceof Uint8Array)) throw new TypeError('a QUICStream writes Uint8Array chunks')
+    // A zero-length write carries nothing; QUIC has no use for it.
+    if (chunk.byteLength === 0) return
+    await this.openedP
+    const conn = this.connection
+    const id = /** @type {number} */ (this.streamId)
+    let off = 0
+    while (off < chunk.byteLength) {
+      if (this._destroyed) throw new errors.ErrorQUICStreamDestroyed()
+      let n
+      try {
+        n = conn.native.streamSend(id, off === 0 ? chunk : chunk.subarray(off), false)
+      } catch (e) {
+        this.finishWrite()
+        throw this.writeError(e)
+      }
+      if (n > 0) {
+        off += n
+        conn.markDirty()
+      }
+      if (off < chunk.byteLength) {
+        try {
+          conn.native.streamWritable(id, Math.min(chunk.byteLength - off, WRITE_LOW_WATER))
+        } catch (e) {
+          this.finishWrite()
+          throw this.writeError(e)
+        }
+        await new Promise((resolve, reject) => {
+          this.writeWaiter = { resolve: () => resolve(undefined), reject }
+        })
+      }
+    }
+  }
+
+  async closeWrite() {
+    if (this._writeClosed) return
+    await this.openedP
+    try {
+      this.connection.native.streamSend(/** @type {number} */ (this.streamId), new Uint8Array(0), true)
+      this.connection.markDirty()
+    } catch (e) {
+      throw this.writeError(e)
+    } finally {
+      this.finishWrite()
+    }
+  }
+
+  /** @param {unknown} reason */
+  async abortWrite(reason) {
+    if (this._writeClosed) return
+    this.finishWrite()
+    if (this.streamId === undefined || this._destroyed) return
+    const code = this.connection.reasonToCode('write', reason)
+    try {
+      this.connection.native.streamShutdown(this.streamId, 'write', code)
+      this.connection.markDirty()
+    } catch {
+      // Already finished natively.
+    }
+  }
+
+  /**
+   * The stream's error for a native read failure.
+   * @param {unknown} e
+   */
+  readError(e) {
+    const n = /** @type {any} */ (e)
+    if (n?.code === 'ERR_QUIC_STREAM_RESET') {
+      return new errors.ErrorQUICStreamPeerRead(`the peer reset stream ${this.streamId} with code ${n.wireCode}`, {
+        cause: e,
+        data: { code: n.wireCode, reason: this.connection.codeToReason('read', n.wireCode) },
+      })
+    }
+    return this.connection.streamFailure(e)
+  }
+
+  /** @param {unknown} e */
+  writeError(e) {
+    const n = /** @type {any} */ (e)
+    if (n?.code === 'ERR_QUIC_STREAM_STOPPED') {
+      return new errors.ErrorQUICStreamPeerWrite(`the peer stopped stream ${this.streamId} with code ${n.wireCode}`, {
+        cause: e,
+        data: { code: n.wireCode, reason: this.connection.codeToReason('write', n.wireCode) },
+      })
+    }
+    return this.connection.streamFailure(e)
+  }
+
+  finishRead() {
+    if (this._readClosed) return
+    this._readClosed = true
+    this.dispatchEvent(new events.EventQUICStreamCloseRead())
+    this.maybeDone()
+  }
+
+  finishWrite() {
+    if (this._writeClosed) return
+    this._writeClosed = true
+    this.dispatchEvent(new events.EventQUICStreamCloseWrite())
+    this.maybeDone()
+  }
+
+  maybeDone() {
+    if (!(this._readClosed && this._writeClosed)) return
+    this.connection.streamDone(this)
+    this.resolveClosedP(undefined)
+  }
+
+  /**
+   * Ends both directions now: cancels reading and aborts writing with `reason` (`force`), or
+   * waits for the writer to finish first.
+   * @param {{ force?: boolean, reason?: unknown }} [opts]
+   */
+  async destroy({ force = true, reason } = {}) {
+    if (this._destroyed) return
+    this.dispatchEvent(new events.EventQUICStreamDestroy())
+    if (!force && !this._writeClosed) {
+      await this.closedP
+    } else {
+      await Promise.allSettled([this.readable.cancel(reason), this.writable.abort(reason)])
+    }
+    this.cancel(reason)
+    await this.closedP
+  }
+
+  /** Cancels both directions with `reason` (synchronous form of `destroy`). @param {unknown} [reason] */
+  cancel(reason) {
+    if (!this._readClosed) void this.readable.cancel(reason).catch(() => {})
+    if (!this._writeClosed) void this.writable.abort(reason).catch(() => {})
+  }
+
+  /**
+   * @internal The connection ended: every pending read and write settles with `err`.
+   * @param {Error} err
+   */
+  fail(err) {
+    if (this._destroyed) return
+    this._destroyed = true
+    this.rejectOpened(err)
+    this.readWaiter?.reject(err)
+    this.writeWaiter?.reject(err)
+    this.readWaiter = null
+    this.writeWaiter = null
+    if (!this._readClosed) {
+      try {
+        this.readController?.error(err)
+      } catch {
+        // Already closed.
+      }
+    }
+    if (!this._writeClosed) this.writeController?.error(err)
+    this._readClosed = true
+    this._writeClosed = true
+    this.dispatchEvent(new events.EventQUICStreamDestroyed())
+    this.connection.streamDone(this)
+    this.resolveClosedP(undefined)
+  }
+}
+
+module.exports = QUICStream

@@ -1,0 +1,72 @@
+// @ts-check
+'use strict'
+// Small helpers shared by the JS layer: addresses, host resolution, stream error codes.
+
+const dns = require('node:dns')
+const net = require('node:net')
+const native = require('./native.js')
+const { ErrorQUICHostInvalid, ErrorQUICPortInvalid } = require('./errors.js')
+
+/** The default resolver: the OS's, first address (`dns.lookup`). @param {string} hostname */
+async function resolveHostname(hostname) {
+  const { address } = await dns.promises.lookup(hostname)
+  return address
+}
+
+/**
+ * An IP literal for `host`, resolving names through `resolve`.
+ * @param {string} host
+ * @param {(hostname: string) => string | PromiseLike<string>} [resolve]
+ */
+async function resolveHost(host, resolve = resolveHostname) {
+  const bare = host.replace(/^\[(.*)\]$/, '$1')
+  if (net.isIP(bare) !== 0) return bare
+  const ip = await resolve(bare)
+  if (net.isIP(ip) === 0) throw new ErrorQUICHostInvalid(`${host} resolved to ${ip}, not an IP address`)
+  return ip
+}
+
+/** @param {unknown} port */
+function checkPort(port) {
+  if (!Number.isInteger(port) || /** @type {number} */ (port) < 0 || /** @type {number} */ (port) > 65535) {
+    throw new ErrorQUICPortInvalid(`port ${String(port)} is not an integer from 0 to 65535`)
+  }
+  return /** @type {number} */ (port)
+}
+
+/**
+ * The address as a socket of `type` sends to it: IPv4 peers of a dual-stack socket become IPv4-mapped.
+ * @param {string} ip
+ * @param {'ipv4' | 'ipv6' | 'ipv4&ipv6'} type
+ */
+function toSocketFamily(ip, type) {
+  if (type === 'ipv4&ipv6' && net.isIPv4(ip)) return `::ffff:${ip}`
+  return ip
+}
+
+/** @param {string} ip @param {number} port */
+const encodeAddress = (ip, port) => native.encodeAddress(ip, port)
+
+/** The default stream reason → code: 0 for anything. @type {import('../index').StreamReasonToCode} */
+const reasonToCode = () => 0
+/** The default stream code → reason: the code itself. @type {import('../index').StreamCodeToReason} */
+const codeToReason = (_type, code) => code
+
+/**
+ * A promise with its resolve and reject.
+ * @template T
+ * @returns {{ p: Promise<T>, resolveP: (v: T) => void, rejectP: (e: unknown) => void }}
+ */
+function promise() {
+  /** @type {(v: T) => void} */
+  let resolveP = () => {}
+  /** @type {(e: unknown) => void} */
+  let rejectP = () => {}
+  const p = new Promise((res, rej) => {
+    resolveP = res
+    rejectP = rej
+  })
+  return { p, resolveP, rejectP }
+}
+
+module.exports = { resolveHostname, resolveHost, checkPort, toSocketFamily, encodeAddress, reasonToCode, codeToReason, promise }
