@@ -198,9 +198,10 @@ class QUICConnection extends EventTarget {
     if (ev.dgramsReadable > 0) {
       this.dispatchEvent(new events.EventQUICConnectionDatagram({ detail: this.native.dgramRecvAll() }))
     }
-    if ((ev.isDraining || ev.isClosed) && this.state !== 'stopped') this.finish()
     this.flush()
-    if (ev.isClosed || this.native.isClosed()) this.release()
+    // Draining (after a CONNECTION_CLOSE either way) means it is over for the user at once.
+    if (this.state !== 'stopped' && (this.native.isDraining() || this.native.isClosed())) this.finish()
+    if (this.native.isClosed()) this.release()
   }
 
   flush() {

@@ -1,0 +1,206 @@
+// @ts-check
+'use strict'
+// Connecting over real UDP on loopback: address families, TLS, timeouts, retry, refusal.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const dgram = require('node:dgram')
+const { QUICClient, QUICServer, errors, events } = require('../index.js')
+const { startServer, connect, echoServer, readAll, writeAll, pattern, once, fixtures } = require('./helpers/quic.js')
+
+/** @param {import('../index').QUICClient} client */
+async function echoRoundTrip(client, size = 10_000) {
+  const s = client.connection.newStream()
+  const data = pattern(size)
+  const [back] = await Promise.all([readAll(s.readable), writeAll(s.writable, data)])
+  assert.ok(back.equals(data), 'echo differs')
+}
+
+test('IPv4: connect, echo, metadata', async (t) => {
+  const server = await startServer(t)
+  echoServer(server)
+  const client = await connect(t, server.port)
+  await echoRoundTrip(client)
+  const meta = client.connection.meta()
+  assert.equal(meta.remoteHost, '127.0.0.1')
+  assert.equal(meta.remotePort, server.port)
+  assert.equal(meta.remoteCertsChain.length, 1)
+  assert.equal(client.connection.type, 'client')
+})
+
+test('IPv6: connect over ::1', async (t) => {
+  const server = await startServer(t, { host: '::1' })
+  echoServer(server)
+  assert.equal(server.socket.type, 'ipv6')
+  const client = await connect(t, server.port, { host: '::1' })
+  await echoRoundTrip(client)
+  assert.equal(client.connection.remoteHost, '::1')
+})
+
+test('dual-stack: a server on :: serves an IPv4 client and an IPv6 client', async (t) => {
+  const server = await startServer(t, { host: '::' })
+  echoServer(server)
+  assert.equal(server.socket.type, 'ipv4&ipv6')
+  const v4 = await connect(t, server.port, { host: '127.0.0.1' })
+  const v6 = await connect(t, server.port, { host: '::1' })
+  await Promise.all([echoRoundTrip(v4), echoRoundTrip(v6)])
+  const hosts = [...server.connections].map((c) => c.remoteHost).sort()
+  assert.deepEqual(hosts, ['::1', '::ffff:127.0.0.1'])
+})
+
+test('hostnames are resolved through an injectable resolver', async (t) => {
+  const server = await startServer(t)
+  echoServer(server)
+  const asked = []
+  const client = await connect(t, server.port, {
+    host: 'quic.test',
+    serverName: 'localhost',
+    resolveHostname: (name) => {
+      asked.push(name)
+      return '127.0.0.1'
+    },
+  })
+  await echoRoundTrip(client)
+  assert.deepEqual(asked, ['quic.test'])
+})
+
+test('TLS: RSA, ECDSA and Ed25519 server keys', async (t) => {
+  for (const kind of /** @type {const} */ (['rsa', 'ec', 'ed25519'])) {
+    const server = await startServer(t, { config: { key: fixtures[kind].key, cert: fixtures[kind].cert } })
+    echoServer(server)
+    const client = await connect(t, server.port)
+    await echoRoundTrip(client, 100)
+  }
+})
+
+test('TLS: an unknown CA fails the client with ErrorQUICConnectionLocalTLS; the server never sees it', async (t) => {
+  const server = await startServer(t)
+  let accepted = 0
+  server.addEventListener(events.EventQUICServerConnection.name, () => accepted++)
+  await assert.rejects(connect(t, server.port, { config: { ca: fixtures.ca2 } }), (e) => {
+    assert.ok(e instanceof errors.ErrorQUICConnectionLocalTLS, String(e))
+    assert.equal(/** @type {any} */ (e).data.errorCode, 0x100 + 48)
+    return true
+  })
+  assert.equal(accepted, 0)
+})
+
+test('TLS: mutual TLS needs a client certificate from the CA', async (t) => {
+  const server = await startServer(t, { config: { verifyPeer: true, ca: fixtures.ca } })
+  echoServer(server)
+  // TLS 1.3: the client is done with its side of the handshake before the server judges its
+  // certificate, so the refusal arrives as the connection's error right after it was handed out.
+  for (const config of [{}, { ...fixtures.clientCa2 }]) {
+    const refused = await connect(t, server.port, { config })
+    const ev = await once(refused.connection, events.EventQUICConnectionError.name)
+    assert.ok(ev.detail instanceof errors.ErrorQUICConnectionPeerTLS, String(ev.detail))
+    await refused.closedP
+  }
+  assert.equal(server.connections.size, 0)
+  const client = await connect(t, server.port, { config: { ...fixtures.client } })
+  await echoRoundTrip(client, 100)
+  const conn = [...server.connections][0]
+  assert.equal(conn.getRemoteCertsChain().length, 1)
+})
+
+test('TLS: a custom verifyCallback accepts or rejects, before the connection is handed out', async (t) => {
+  const server = await startServer(t)
+  echoServer(server)
+  /** @type {number[]} */
+  const seen = []
+  const accept = await connect(t, server.port, {
+    config: {
+      ca: fixtures.ca2, // would fail normal verification
+      verifyCallback: async (certs, ca) => {
+        seen.push(certs.length, ca.length)
+        return undefined
+      },
+    },
+  })
+  await echoRoundTrip(accept, 100)
+  assert.deepEqual(seen, [1, 1])
+  await assert.rejects(
+    connect(t, server.port, { config: { verifyCallback: () => 0x100 + 42 } }),
+    (e) => e instanceof errors.ErrorQUICConnectionLocalTLS && /** @type {any} */ (e).data.errorCode === 0x100 + 42,
+  )
+})
+
+test('connect timeout: a silent port fails with ErrorQUICClientCreateTimeout, and nothing is left', async (t) => {
+  const silent = dgram.createSocket('udp4')
+  await new Promise((r) => silent.bind(0, '127.0.0.1', () => r(undefined)))
+  t.after(() => silent.close())
+  const t0 = Date.now()
+  await assert.rejects(
+    QUICClient.createQUICClient({ host: '127.0.0.1', port: silent.address().port, config: { ca: fixtures.ca } }, { timer: 300 }),
+    errors.ErrorQUICClientCreateTimeout,
+  )
+  assert.ok(Date.now() - t0 < 2000)
+})
+
+test('abort: a signal or cancel() stops connecting', async (t) => {
+  const silent = dgram.createSocket('udp4')
+  await new Promise((r) => silent.bind(0, '127.0.0.1', () => r(undefined)))
+  t.after(() => silent.close())
+  const ac = new AbortController()
+  const p = QUICClient.createQUICClient({ host: '127.0.0.1', port: silent.address().port, config: { ca: fixtures.ca } }, { signal: ac.signal })
+  setTimeout(() => ac.abort(new Error('changed my mind')), 50)
+  await assert.rejects(p, /changed my mind/)
+  const q = QUICClient.createQUICClient({ host: '127.0.0.1', port: silent.address().port, config: { ca: fixtures.ca } })
+  setTimeout(() => q.cancel(new Error('cancelled')), 50)
+  await assert.rejects(q, /cancelled/)
+})
+
+test('retry: on and off both connect; a forged token is refused with INVALID_TOKEN at once', async (t) => {
+  for (const retry of [true, false]) {
+    const server = await startServer(t, { retry })
+    echoServer(server)
+    const client = await connect(t, server.port)
+    await echoRoundTrip(client, 100)
+  }
+  // A client that presents a token the server never minted.
+  const server = await startServer(t, { retry: true })
+  const other = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert }, retry: true })
+  await other.start({ host: '127.0.0.1', port: 0 })
+  t.after(() => other.stop({ force: true }))
+  // Relay: the client talks to `relay`, which sends the first Initial to `other` (to get a Retry with
+  // other's token) and everything after to `server`, which cannot validate that token.
+  const relay = dgram.createSocket('udp4')
+  await new Promise((r) => relay.bind(0, '127.0.0.1', () => r(undefined)))
+  t.after(() => relay.close())
+  /** @type {{ port: number, address: string } | null} */
+  let clientAddr = null
+  let initials = 0
+  relay.on('message', (msg, rinfo) => {
+    if (rinfo.port === other.port || rinfo.port === server.port) {
+      if (clientAddr) relay.send(msg, clientAddr.port, clientAddr.address)
+      return
+    }
+    clientAddr = rinfo
+    initials++
+    relay.send(msg, initials === 1 ? other.port : server.port, '127.0.0.1')
+  })
+  const t0 = Date.now()
+  await assert.rejects(connect(t, relay.address().port, {}, { timer: 5000 }), (e) => {
+    assert.ok(e instanceof errors.ErrorQUICConnectionPeer, String(e))
+    assert.equal(/** @type {any} */ (e).data.errorCode, 0xb)
+    return true
+  })
+  assert.ok(Date.now() - t0 < 2000, 'the client was told at once, not left to time out')
+})
+
+test('maxConnections: one past the limit is refused with CONNECTION_REFUSED', async (t) => {
+  const server = await startServer(t, { maxConnections: 1 })
+  echoServer(server)
+  await connect(t, server.port)
+  await assert.rejects(connect(t, server.port), (e) => e instanceof errors.ErrorQUICConnectionPeer && /** @type {any} */ (e).data.errorCode === 0x2)
+})
+
+test('options: unknown config keys and bad kinds are refused by name', async () => {
+  assert.throws(() => new QUICServer({ config: /** @type {any} */ ({ key: fixtures.ec.key, cert: fixtures.ec.cert, maxIdleTimeot: 1 }) }), (e) => {
+    return e instanceof errors.ErrorQUICConfig && e.field === 'maxIdleTimeot'
+  })
+  assert.throws(() => new QUICServer({ config: /** @type {any} */ ({ key: fixtures.ec.key }) }), errors.ErrorQUICConfig)
+  await assert.rejects(
+    QUICClient.createQUICClient({ host: '127.0.0.1', port: 1, config: /** @type {any} */ ({ maxIdleTimeout: 'x' }) }),
+    (e) => e instanceof errors.ErrorQUICConfig && e.field === 'maxIdleTimeout',
+  )
+})

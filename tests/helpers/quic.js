@@ -1,0 +1,115 @@
+// @ts-check
+'use strict'
+// Servers and clients on loopback for the tests, with everything closed after each test.
+const { QUICServer, QUICClient, events } = require('../../index.js')
+const fixtures = require('./fixtures.js')
+
+/** @typedef {import('node:test').TestContext} TestContext */
+
+/**
+ * Starts a server on loopback (127.0.0.1 unless `host`), stopped (forced) after the test.
+ * @param {TestContext} t
+ * @param {Partial<ConstructorParameters<typeof QUICServer>[0]> & { host?: string }} [opts]
+ */
+async function startServer(t, opts = {}) {
+  const { host = '127.0.0.1', config, ...rest } = opts
+  const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert, ...config }, ...rest })
+  await server.start({ host, port: 0 })
+  t.after(() => server.stop({ force: true }))
+  return server
+}
+
+/**
+ * Connects to `port`, destroyed (forced) after the test.
+ * @param {TestContext} t
+ * @param {number} port
+ * @param {Partial<import('../../index').QUICClientOptions>} [opts]
+ * @param {{ signal?: AbortSignal, timer?: number }} [ctx]
+ */
+async function connect(t, port, opts = {}, ctx) {
+  const { config, ...rest } = opts
+  const client = await QUICClient.createQUICClient(
+    { host: '127.0.0.1', port, serverName: 'localhost', config: { ca: fixtures.ca, ...config }, ...rest },
+    ctx,
+  )
+  t.after(() => client.destroy({ force: true }))
+  return client
+}
+
+/**
+ * Calls `onStream` for every stream of every connection the server accepts.
+ * @param {QUICServer} server
+ * @param {(s: import('../../index').QUICStream, c: import('../../index').QUICConnection) => void} onStream
+ */
+function onServerStreams(server, onStream) {
+  server.addEventListener(events.EventQUICServerConnection.name, (e) => {
+    const conn = /** @type {any} */ (e).detail
+    conn.addEventListener(events.EventQUICConnectionStream.name, (/** @type {any} */ se) => onStream(se.detail, conn))
+  })
+}
+
+/** Echoes every stream back. @param {QUICServer} server */
+function echoServer(server) {
+  onServerStreams(server, (s) => {
+    s.readable.pipeTo(s.writable).catch(() => {})
+  })
+}
+
+/**
+ * Everything a readable yields, concatenated.
+ * @param {ReadableStream<Uint8Array>} readable
+ */
+async function readAll(readable) {
+  const chunks = []
+  for await (const c of /** @type {AsyncIterable<Uint8Array>} */ (/** @type {unknown} */ (readable))) chunks.push(c)
+  return Buffer.concat(chunks)
+}
+
+/**
+ * Writes `data` in `chunk`-sized pieces, then closes.
+ * @param {WritableStream<Uint8Array>} writable
+ * @param {Buffer} data
+ */
+async function writeAll(writable, data, chunk = 256 * 1024) {
+  const w = writable.getWriter()
+  for (let off = 0; off < data.length; off += chunk) await w.write(data.subarray(off, off + chunk))
+  await w.close()
+}
+
+/** Deterministic bytes. @param {number} n */
+function pattern(n, seed = 1) {
+  const b = Buffer.allocUnsafe(n)
+  let x = seed
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0
+    b[i] = x >>> 24
+  }
+  return b
+}
+
+/**
+ * Resolves with the next event of `type` on `target` (bounded by `ms`).
+ * @param {EventTarget} target
+ * @param {string} type
+ */
+function once(target, type, ms = 10_000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${type} within ${ms} ms`)), ms)
+    target.addEventListener(
+      type,
+      (e) => {
+        clearTimeout(timer)
+        resolve(/** @type {any} */ (e))
+      },
+      { once: true },
+    )
+  })
+}
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+/** Timers alive now (test runner's own included): compare before and after. */
+const activeTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+
+module.exports = { startServer, connect, onServerStreams, echoServer, readAll, writeAll, pattern, once, sleep, activeTimers, fixtures }
