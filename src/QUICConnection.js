@@ -71,6 +71,8 @@ class QUICConnection extends EventTarget {
     /** @type {'starting' | 'running' | 'stopping' | 'stopped'} */
     this.state = 'starting'
     this.released = false
+    /** Whether peer streams are announced as they come (after start). */
+    this.announced = false
     /** @type {Error | undefined} */
     this.error = undefined
     const started = utils.promise()
@@ -271,8 +273,10 @@ class QUICConnection extends EventTarget {
     this.arm()
     this.dispatchEvent(new events.EventQUICConnectionStarted())
     this.resolveStarted(undefined)
-    // Peer streams that came with 0-RTT or the first flight, announced once the user has the connection.
-    queueMicrotask(() => {
+    // Peer streams that came with 0-RTT or the first flight wait until the user has had the
+    // connection (server event, client promise) and a chance to listen for them.
+    setImmediate(() => {
+      this.announced = true
       const early = this.earlyStreams
       this.earlyStreams = []
       for (const s of early) this.dispatchEvent(new events.EventQUICConnectionStream({ detail: s }))
@@ -299,7 +303,7 @@ class QUICConnection extends EventTarget {
   peerStream(id) {
     const s = new QUICStream({ connection: this, initiated: 'peer', type: (id & 2) === 0 ? 'bidi' : 'uni', streamId: id })
     this.streams.set(id, s)
-    if (this.state === 'running') this.dispatchEvent(new events.EventQUICConnectionStream({ detail: s }))
+    if (this.announced) this.dispatchEvent(new events.EventQUICConnectionStream({ detail: s }))
     else this.earlyStreams.push(s)
   }
 

@@ -50,6 +50,13 @@ class QUICStream extends EventTarget {
     this.rejectOpened = opened.rejectP
     this.openedP.catch(() => {})
     if (streamId !== undefined) this.resolveOpened(undefined)
+    // A peer stream may be announced because a higher id arrived (RFC 9000 §3.2 opens the lower
+    // ones implicitly) before quiche holds any state for it: its I/O waits until quiche reports it.
+    const known = utils.promise()
+    this.knownP = known.p
+    this.resolveKnown = known.resolveP
+    this.knownP.catch(() => {})
+    if (initiated === 'local') this.resolveKnown(undefined)
     const closed = utils.promise()
     /** Resolves when both directions are finished. */
     this.closedP = closed.p
@@ -111,6 +118,7 @@ class QUICStream extends EventTarget {
 
   /** @internal New data, a FIN or a reset arrived. */
   onReadable() {
+    this.resolveKnown(undefined)
     const w = this.readWaiter
     if (w != null) {
       this.readWaiter = null
@@ -120,6 +128,7 @@ class QUICStream extends EventTarget {
 
   /** @internal Capacity came back, or the peer stopped the stream. */
   onWritable() {
+    this.resolveKnown(undefined)
     const w = this.writeWaiter
     if (w != null) {
       this.writeWaiter = null
@@ -142,6 +151,7 @@ class QUICStream extends EventTarget {
   /** @param {ReadableStreamDefaultController<Uint8Array>} controller */
   async pull(controller) {
     await this.openedP
+    await this.knownP
     const conn = this.connection
     const id = /** @type {number} */ (this.streamId)
     for (;;) {
@@ -191,6 +201,7 @@ class QUICStream extends EventTarget {
     // A zero-length write carries nothing; QUIC has no use for it.
     if (chunk.byteLength === 0) return
     await this.openedP
+    await this.knownP
     const conn = this.connection
     const id = /** @type {number} */ (this.streamId)
     let off = 0
@@ -224,6 +235,7 @@ class QUICStream extends EventTarget {
   async closeWrite() {
     if (this._writeClosed) return
     await this.openedP
+    await this.knownP
     try {
       this.connection.native.streamSend(/** @type {number} */ (this.streamId), new Uint8Array(0), true)
       this.connection.markDirty()
@@ -326,6 +338,7 @@ class QUICStream extends EventTarget {
     if (this._destroyed) return
     this._destroyed = true
     this.rejectOpened(err)
+    this.resolveKnown(undefined)
     this.readWaiter?.reject(err)
     this.writeWaiter?.reject(err)
     this.readWaiter = null

@@ -1,0 +1,261 @@
+// @ts-check
+'use strict'
+// Streams over real UDP on loopback: transfers, many streams past the peer's limit, backpressure,
+// cancel and abort codes, unidirectional streams, datagrams.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const crypto = require('node:crypto')
+const { errors, events } = require('../index.js')
+const { startServer, connect, onServerStreams, echoServer, readAll, writeAll, pattern, once, sleep } = require('./helpers/quic.js')
+
+const MiB = 1024 * 1024
+const sha = (/** @type {Uint8Array} */ b) => crypto.createHash('sha256').update(b).digest('hex')
+
+test('1 MiB echoed byte-exact', async (t) => {
+  const server = await startServer(t)
+  echoServer(server)
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  const data = pattern(MiB, 7)
+  const [back] = await Promise.all([readAll(s.readable), writeAll(s.writable, data, 100_000)])
+  assert.ok(back.equals(data))
+  await s.closedP
+  assert.equal(client.connection.streams.size, 0, 'a finished stream leaves the map')
+})
+
+test('64 MiB each way, byte-exact (digest checked by the other side)', async (t) => {
+  const server = await startServer(t)
+  const size = 64 * MiB
+  const up = pattern(size, 3)
+  const down = pattern(size, 5)
+  /** @type {Promise<string>} */
+  const serverDigest = new Promise((resolve, reject) => {
+    onServerStreams(server, (s) => {
+      const h = crypto.createHash('sha256')
+      const w = s.writable.getWriter()
+      const reading = (async () => {
+        for await (const c of /** @type {any} */ (s.readable)) h.update(c)
+        return h.digest('hex')
+      })()
+      const writing = (async () => {
+        for (let off = 0; off < size; off += MiB) await w.write(down.subarray(off, off + MiB))
+        await w.close()
+      })()
+      Promise.all([reading, writing]).then(([d]) => resolve(d), reject)
+    })
+  })
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  const h = crypto.createHash('sha256')
+  const reading = (async () => {
+    let n = 0
+    for await (const c of /** @type {any} */ (s.readable)) {
+      h.update(c)
+      n += c.length
+    }
+    return n
+  })()
+  await writeAll(s.writable, up, MiB)
+  const n = await reading
+  assert.equal(n, size)
+  assert.equal(h.digest('hex'), sha(down))
+  assert.equal(await serverDigest, sha(up))
+})
+
+test('1,000 streams, 100 in flight, against a server that allows 10 at a time', async (t) => {
+  const server = await startServer(t, { config: { initialMaxStreamsBidi: 10 } })
+  let peak = 0
+  let live = 0
+  onServerStreams(server, (s) => {
+    live++
+    peak = Math.max(peak, live)
+    s.readable
+      .pipeTo(s.writable)
+      .catch(() => {})
+      .finally(() => live--)
+  })
+  const client = await connect(t, server.port)
+  let next = 0
+  const ids = new Set()
+  const worker = async () => {
+    while (next < 1000) {
+      const i = next++
+      const s = client.connection.newStream()
+      const msg = Buffer.from(`stream ${i} `.repeat(20))
+      const [back] = await Promise.all([readAll(s.readable), writeAll(s.writable, msg)])
+      assert.ok(back.equals(msg), `stream ${i} echoed wrong`)
+      assert.ok(!ids.has(s.streamId), 'a stream id was used twice')
+      ids.add(s.streamId)
+    }
+  }
+  await Promise.all(Array.from({ length: 100 }, worker))
+  assert.equal(ids.size, 1000)
+  // Ids are consecutive client bidi ids: none was burnt while waiting for credit.
+  assert.deepEqual([...ids].sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i * 4))
+  assert.ok(peak <= 10, `the server saw ${peak} streams at once`)
+  assert.equal(client.connection.streams.size, 0)
+})
+
+test('openStream waits for credit and can be aborted; stop ends the wait', async (t) => {
+  const server = await startServer(t, { config: { initialMaxStreamsBidi: 1 } })
+  onServerStreams(server, () => {}) // never finishes the stream: no credit comes back
+  const client = await connect(t, server.port)
+  const first = await client.connection.openStream()
+  await first.writable.getWriter().write(Buffer.from('x'))
+  const ac = new AbortController()
+  const waiting = client.connection.openStream('bidi', { signal: ac.signal })
+  await sleep(50)
+  ac.abort()
+  await assert.rejects(waiting, errors.ErrorQUICStreamOpenAborted)
+  const pending = client.connection.newStream()
+  assert.equal(pending.streamId, undefined)
+  const write = pending.writable.getWriter().write(Buffer.from('y'))
+  await client.connection.stop({ force: true })
+  await assert.rejects(write)
+})
+
+test('backpressure: a paused reader bounds what the writer gets to buffer', async (t) => {
+  const window = 256 * 1024
+  const server = await startServer(t, {
+    config: { initialMaxStreamDataBidiRemote: window, maxStreamWindow: window, initialMaxData: 4 * window, maxConnectionWindow: 4 * window },
+  })
+  /** @type {import('../index').QUICStream | null} */
+  let serverStream = null
+  onServerStreams(server, (s) => {
+    serverStream = s
+  })
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  const w = s.writable.getWriter()
+  let written = 0
+  const chunk = Buffer.alloc(64 * 1024, 1)
+  const writing = (async () => {
+    for (let i = 0; i < 200; i++) {
+      await w.write(chunk)
+      written += chunk.length
+    }
+    await w.close()
+  })()
+  await sleep(500)
+  // Nobody reads on the server: the writer is held at about the stream window (plus one chunk in flight).
+  assert.ok(written <= window + 2 * chunk.length, `writer got ${written} bytes past a ${window} window`)
+  const stats = client.connection.native.stats()
+  assert.ok(stats.sentBytes < 4 * window, 'sent far beyond the window')
+  // The reader resumes: everything arrives.
+  assert.ok(serverStream != null)
+  const all = await readAll(/** @type {any} */ (serverStream).readable)
+  await writing
+  assert.equal(all.length, 200 * chunk.length)
+})
+
+test('cancel and abort send STOP_SENDING / RESET_STREAM with mapped codes, both ways', async (t) => {
+  /** @type {Array<[string, any]>} */
+  const serverSaw = []
+  const reasonToCode = (/** @type {string} */ type, /** @type {any} */ reason) => (reason === 'nope' ? 11 : reason === 'stop' ? 22 : 1)
+  const codeToReason = (/** @type {string} */ type, /** @type {number} */ code) => `${type}:${code}`
+  const server = await startServer(t, { reasonToCode, codeToReason })
+  onServerStreams(server, async (s) => {
+    const reader = s.readable.getReader()
+    try {
+      for (;;) if ((await reader.read()).done) break
+      serverSaw.push(['end', null])
+    } catch (e) {
+      serverSaw.push(['read', e])
+    }
+  })
+  const client = await connect(t, server.port, { reasonToCode, codeToReason })
+  // Client aborts its writer: the server's reader fails with the mapped code.
+  const a = client.connection.newStream()
+  const aw = a.writable.getWriter()
+  await aw.write(Buffer.from('partial'))
+  await sleep(20)
+  await aw.abort('nope')
+  for (let i = 0; i < 100 && serverSaw.length === 0; i++) await sleep(10)
+  assert.equal(serverSaw[0][0], 'read')
+  const err = serverSaw[0][1]
+  assert.ok(err instanceof errors.ErrorQUICStreamPeerRead, String(err))
+  assert.equal(err.data.code, 11)
+  assert.equal(err.data.reason, 'read:11')
+
+  // The server cancels its reader: the client's next write fails with the mapped code.
+  const server2 = await startServer(t, { reasonToCode, codeToReason })
+  onServerStreams(server2, (s) => {
+    void s.readable.cancel('stop')
+  })
+  const client2 = await connect(t, server2.port, { reasonToCode, codeToReason })
+  const b = client2.connection.newStream()
+  const bw = b.writable.getWriter()
+  await bw.write(Buffer.from('hello'))
+  let failure
+  for (let i = 0; i < 100 && failure == null; i++) {
+    await sleep(10)
+    failure = await bw.write(Buffer.from('more')).then(() => null, (e) => e)
+  }
+  assert.ok(failure instanceof errors.ErrorQUICStreamPeerWrite, String(failure))
+  assert.equal(/** @type {any} */ (failure).data.code, 22)
+  assert.equal(/** @type {any} */ (failure).data.reason, 'write:22')
+})
+
+test('unidirectional streams: one way only, and a finished stream is never re-created', async (t) => {
+  const server = await startServer(t)
+  /** @type {Array<{ type: string, data: Buffer }>} */
+  const got = []
+  let created = 0
+  onServerStreams(server, async (s) => {
+    created++
+    assert.equal(s.type, 'uni')
+    assert.equal(s.writeClosed, true)
+    got.push({ type: s.type, data: await readAll(s.readable) })
+  })
+  const client = await connect(t, server.port)
+  const u = client.connection.newStream('uni')
+  assert.equal(u.readClosed, true)
+  await writeAll(u.writable, Buffer.from('one way'))
+  for (let i = 0; i < 100 && got.length === 0; i++) await sleep(10)
+  assert.deepEqual(got, [{ type: 'uni', data: Buffer.from('one way') }])
+  await sleep(100)
+  assert.equal(created, 1, 'no zombie stream after the end')
+})
+
+test('datagrams: unreliable messages both ways, batched into events', async (t) => {
+  const config = { enableDgram: /** @type {[boolean, number, number]} */ ([true, 100, 100]) }
+  const server = await startServer(t, { config })
+  /** @type {Buffer[]} */
+  const atServer = []
+  server.addEventListener(events.EventQUICServerConnection.name, (e) => {
+    const conn = /** @type {any} */ (e).detail
+    conn.addEventListener(events.EventQUICConnectionDatagram.name, (/** @type {any} */ de) => {
+      for (const d of de.detail) {
+        atServer.push(d)
+        conn.sendDatagram(Buffer.concat([Buffer.from('re:'), d]))
+      }
+    })
+  })
+  const client = await connect(t, server.port, { config })
+  /** @type {Buffer[]} */
+  const atClient = []
+  client.connection.addEventListener(events.EventQUICConnectionDatagram.name, (/** @type {any} */ de) => atClient.push(...de.detail))
+  for (let i = 0; i < 10; i++) client.connection.sendDatagram(Buffer.from(`d${i}`))
+  for (let i = 0; i < 100 && atClient.length < 10; i++) await sleep(10)
+  assert.equal(atServer.length, 10)
+  assert.deepEqual(atClient.map(String).sort(), Array.from({ length: 10 }, (_, i) => `re:d${i}`).sort())
+})
+
+test('a peer stream waits for the listener: streams in the first flight are not lost', async (t) => {
+  const server = await startServer(t)
+  echoServer(server)
+  const client = await connect(t, server.port)
+  // Many streams opened at once, each with a FIN: every FIN is seen (the predecessor lost one past 15).
+  const results = await Promise.all(
+    Array.from({ length: 64 }, async (_, i) => {
+      const s = client.connection.newStream()
+      const msg = Buffer.from(`m${i}`)
+      const [back] = await Promise.all([readAll(s.readable), writeAll(s.writable, msg)])
+      return back.equals(msg)
+    }),
+  )
+  assert.ok(results.every(Boolean))
+  const ev = once(client.connection, events.EventQUICConnectionStopped.name)
+  await client.destroy()
+  await ev
+})
