@@ -144,10 +144,13 @@ export class QUICServer extends EventTarget {
     minIdleTimeout?: number
   })
   readonly isSocketShared: boolean
+  /** The socket it serves on (owned, or the shared one it was given). */
+  readonly socket: QUICSocket
   readonly host: string
   readonly port: number
   readonly closed: boolean
   readonly closedP: Promise<void>
+  /** Connections being set up or running. */
   readonly connections: Set<QUICConnection>
   start(opts?: { host?: string; port?: number; reuseAddr?: boolean; ipv6Only?: boolean }): Promise<void>
   stop(opts?: { isApp?: boolean; errorCode?: number; reason?: Uint8Array; force?: boolean }): Promise<void>
@@ -183,6 +186,7 @@ export class QUICClient extends EventTarget {
     ctx?: { signal?: AbortSignal; timer?: number | { delay: number } },
   ): Promise<QUICClient> & { cancel(reason?: unknown): void }
   readonly isSocketShared: boolean
+  readonly socket: QUICSocket
   readonly connection: QUICConnection
   readonly closedP: Promise<void>
   readonly host: string
@@ -207,6 +211,8 @@ export class QUICConnection extends EventTarget {
   readonly closed: boolean
   /** The native connection, for stats and what the JS layer does not wrap. */
   readonly native: binding.Connection
+  /** Open streams by id (a stream leaves once both directions are finished). */
+  readonly streams: Map<number, QUICStream>
   /** A new stream at once; past the peer's MAX_STREAMS it waits for credit (its writes wait too). */
   newStream(type?: 'bidi' | 'uni'): QUICStream
   /** A new stream once it really exists; rejects with ErrorQUICStreamOpenAborted on abort or stop. */

@@ -14,6 +14,8 @@ const QUICStream = require('./QUICStream.js')
 
 /** Packets written per native `send` call; the flush loops until fewer come back. */
 const MAX_PACKETS = 64
+/** The longest a stop waits for its CONNECTION_CLOSE to get past a full congestion window. */
+const CLOSE_SEND_WAIT = 1000
 /** Bytes per packet slot in the scratch buffer (the largest UDP payload we send, rounded up). */
 const SLOT = 1500
 
@@ -86,9 +88,7 @@ class QUICConnection extends EventTarget {
     const drained = utils.promise()
     this.drainedP = drained.p
     this.resolveDrained = drained.resolveP
-    this.onSent = (/** @type {Error | null} */ err) => {
-      if (err != null) this.handleSendError(err)
-    }
+    this.onSent = this.socket.sendCallback((err) => this.handleSendError(err))
     this.runService = () => {
       this.serviceQueued = false
       this.service()
@@ -410,10 +410,16 @@ class QUICConnection extends EventTarget {
       if (!this.released) {
         this.native.close(isApp, errorCode, reason)
         this.flush()
-        // The close is on the wire: the connection is done for its user; quiche drains in the background.
-        if (!this.native.isClosed()) this.finish()
-        else this.service()
+        // A full congestion window can hold the CONNECTION_CLOSE back until ACKs arrive: wait
+        // (bounded) until it is on the wire, which service() notices as draining.
+        if (!this.native.isDraining() && !this.native.isClosed()) {
+          /** @type {NodeJS.Timeout | undefined} */
+          let timer
+          await Promise.race([this.closedP, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_SEND_WAIT)))])
+          clearTimeout(timer)
+        }
       }
+      // The close is on the wire: the connection is done for its user; quiche drains in the background.
       this.finish()
     }
     return this.closedP

@@ -124,10 +124,12 @@ class QUICServer extends EventTarget {
     } catch {
       return // Not QUIC: dropped.
     }
+    // QUIC v1 connection ids are at most 20 bytes; longer ones are another version's or garbage.
+    if (hdr.dcid.length > 20 || hdr.scid.length > 20) return
     if (!native.versionIsSupported(hdr.version)) {
       if (hdr.type === 'short' || msg.length < MIN_INITIAL_SIZE) return
       const n = native.negotiateVersion(hdr.scid, hdr.dcid, this.scratch)
-      this.socket.sendPacket(Buffer.from(this.scratch.subarray(0, n)), rinfo.port, rinfo.address, noop)
+      this.socket.sendPacket(Buffer.from(this.scratch.subarray(0, n)), rinfo.port, rinfo.address, this.socket.onRawSent)
       return
     }
     // Anything but an Initial for an unknown connection is stale or forged.
@@ -145,7 +147,7 @@ class QUICServer extends EventTarget {
     } else if (this.retry === true || (this.retry === 'auto' && this.handshaking >= this.retryThreshold)) {
       const token = this.tokenKey.mint(hdr.dcid, peer)
       const n = native.retry(hdr.scid, hdr.dcid, scid, token, hdr.version, this.scratch)
-      this.socket.sendPacket(Buffer.from(this.scratch.subarray(0, n)), rinfo.port, rinfo.address, noop)
+      this.socket.sendPacket(Buffer.from(this.scratch.subarray(0, n)), rinfo.port, rinfo.address, this.socket.onRawSent)
       return
     }
     if (this.connections.size >= this.maxConnections) refuse = CONNECTION_REFUSED
@@ -197,6 +199,5 @@ class QUICServer extends EventTarget {
   }
 }
 
-function noop() {}
 
 module.exports = QUICServer

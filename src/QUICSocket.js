@@ -51,6 +51,11 @@ class QUICSocket extends EventTarget {
     this.resolveClosedP = closed.resolveP
     /** @type {Set<{ drain(): Promise<void>, destroy(): void }>} connections still draining after close */
     this.draining = new Set()
+    /** Datagrams handed to dgram whose send has not completed: stop waits for them. */
+    this.pendingSends = 0
+    /** @type {Array<() => void>} */
+    this.flushWaiters = []
+    this.onRawSent = this.sendCallback(() => {})
     this.handleMessage = this.handleMessage.bind(this)
     this.handleError = this.handleError.bind(this)
   }
@@ -148,6 +153,16 @@ class QUICSocket extends EventTarget {
     this._running = false
     const socket = /** @type {dgram.Socket} */ (this.socket)
     socket.off('message', this.handleMessage)
+    // Let the last packets (CONNECTION_CLOSE frames) leave before the socket goes.
+    if (this.pendingSends > 0) {
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, 1000)
+        this.flushWaiters.push(() => {
+          clearTimeout(timer)
+          resolve(undefined)
+        })
+      })
+    }
     this.connectionMap.clear()
     if (this.givenSocket == null) await new Promise((resolve) => socket.close(() => resolve(undefined)))
     socket.off('error', this.handleError)
@@ -179,15 +194,32 @@ class QUICSocket extends EventTarget {
   }
 
   /**
-   * Sends one packet of a connection. Errors go to `conn.handleSendError`, never thrown.
+   * The completion callback for one sender's packets, made once per sender: it keeps the count
+   * of sends in flight and hands failures to `onError`.
+   * @internal
+   * @param {(err: Error) => void} onError
+   * @returns {(err: Error | null) => void}
+   */
+  sendCallback(onError) {
+    return (err) => {
+      if (--this.pendingSends === 0 && this.flushWaiters.length > 0) {
+        for (const w of this.flushWaiters.splice(0)) w()
+      }
+      if (err != null) onError(err)
+    }
+  }
+
+  /**
+   * Sends one packet. Errors go to `onSent` (from `sendCallback`), never thrown.
    * @internal
    * @param {Uint8Array} packet
    * @param {number} port
    * @param {string} ip
-   * @param {(err: Error | null) => void} onSent the connection's one shared callback
+   * @param {(err: Error | null) => void} onSent
    */
   sendPacket(packet, port, ip, onSent) {
     const socket = this.socket
+    this.pendingSends++
     if (socket == null) {
       onSent(new errors.ErrorQUICSocketNotRunning())
       return
@@ -195,7 +227,7 @@ class QUICSocket extends EventTarget {
     try {
       socket.send(packet, port, ip, onSent)
     } catch (e) {
-      // Synchronous failures (bad address, socket closing) are errors of the connection too.
+      // Synchronous failures (bad address, socket closing) are errors of the sender too.
       onSent(/** @type {Error} */ (e))
     }
   }
@@ -227,6 +259,19 @@ class QUICSocket extends EventTarget {
    * @param {dgram.RemoteInfo} rinfo
    */
   handleMessage(msg, rinfo) {
+    try {
+      this.route(msg, rinfo)
+    } catch (e) {
+      // A bug, not the network: reported, never thrown into dgram's emitter.
+      this.dispatchEvent(new events.EventQUICSocketError({ detail: new errors.ErrorQUICSocketInternal(`routing a datagram failed: ${/** @type {Error} */ (e).message}`, { cause: e }) }))
+    }
+  }
+
+  /**
+   * @param {Buffer} msg
+   * @param {dgram.RemoteInfo} rinfo
+   */
+  route(msg, rinfo) {
     if (msg.length === 0) return
     let start
     let end

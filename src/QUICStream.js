@@ -206,7 +206,7 @@ class QUICStream extends EventTarget {
     const id = /** @type {number} */ (this.streamId)
     let off = 0
     while (off < chunk.byteLength) {
-      if (this._destroyed) throw new errors.ErrorQUICStreamDestroyed()
+      if (this._destroyed) throw this.failure ?? new errors.ErrorQUICStreamDestroyed()
       let n
       try {
         n = conn.native.streamSend(id, off === 0 ? chunk : chunk.subarray(off), false)
@@ -337,6 +337,8 @@ class QUICStream extends EventTarget {
   fail(err) {
     if (this._destroyed) return
     this._destroyed = true
+    /** Why the stream ended early. @type {Error | undefined} */
+    this.failure = err
     this.rejectOpened(err)
     this.resolveKnown(undefined)
     this.readWaiter?.reject(err)

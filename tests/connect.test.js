@@ -50,6 +50,7 @@ test('dual-stack: a server on :: serves an IPv4 client and an IPv6 client', asyn
 test('hostnames are resolved through an injectable resolver', async (t) => {
   const server = await startServer(t)
   echoServer(server)
+  /** @type {string[]} */
   const asked = []
   const client = await connect(t, server.port, {
     host: 'quic.test',

@@ -9,11 +9,11 @@ const fixtures = require('./fixtures.js')
 /**
  * Starts a server on loopback (127.0.0.1 unless `host`), stopped (forced) after the test.
  * @param {TestContext} t
- * @param {Partial<ConstructorParameters<typeof QUICServer>[0]> & { host?: string }} [opts]
+ * @param {Omit<Partial<ConstructorParameters<typeof QUICServer>[0]>, 'config'> & { host?: string, config?: Partial<import('../../index').QUICConfig> }} [opts]
  */
 async function startServer(t, opts = {}) {
   const { host = '127.0.0.1', config, ...rest } = opts
-  const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert, ...config }, ...rest })
+  const server = new QUICServer({ ...rest, config: { key: fixtures.ec.key, cert: fixtures.ec.cert, ...config } })
   await server.start({ host, port: 0 })
   t.after(() => server.stop({ force: true }))
   return server

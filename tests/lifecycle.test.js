@@ -1,0 +1,188 @@
+// @ts-check
+'use strict'
+// Lifecycles over real UDP on loopback: stopping mid-transfer, idle timeout, keep-alive, a shared
+// socket with many clients, hostile datagrams, and nothing left behind.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const dgram = require('node:dgram')
+const { QUICSocket, QUICServer, QUICClient, errors, events } = require('../index.js')
+const { startServer, connect, onServerStreams, echoServer, readAll, writeAll, pattern, once, sleep, activeTimers, fixtures } = require('./helpers/quic.js')
+
+const MiB = 1024 * 1024
+
+/**
+ * A client writing a large stream to a server that reads it; returns both ends.
+ * @param {import('node:test').TestContext} t
+ */
+async function midTransfer(t) {
+  const server = await startServer(t)
+  /** @type {Promise<import('../index').QUICStream>} */
+  const serverStream = new Promise((resolve) => onServerStreams(server, (s) => resolve(s)))
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  const w = s.writable.getWriter()
+  const writing = (async () => {
+    for (let i = 0; i < 1000; i++) await w.write(Buffer.alloc(MiB))
+  })()
+  writing.catch(() => {})
+  const ss = await serverStream
+  const reader = ss.readable.getReader()
+  const reading = (async () => {
+    for (;;) if ((await reader.read()).done) return
+  })()
+  reading.catch(() => {})
+  await sleep(100)
+  return { server, client, clientStream: s, writing, reading, serverConn: [...server.connections][0] }
+}
+
+test('forced stop of the server mid-transfer: every pending read and write settles', async (t) => {
+  const m = await midTransfer(t)
+  const clientError = once(m.client.connection, events.EventQUICConnectionClose.name)
+  await m.server.stop({ force: true, isApp: true, errorCode: 42, reason: Buffer.from('going away') })
+  await assert.rejects(m.reading)
+  const ev = await clientError
+  assert.ok(ev.detail instanceof errors.ErrorQUICConnectionPeer, String(ev.detail))
+  assert.equal(ev.detail.data.errorCode, 42)
+  assert.equal(ev.detail.data.reason.toString(), 'going away')
+  await assert.rejects(m.writing, errors.ErrorQUICConnectionPeer)
+  assert.equal(m.server.socket.connectionMap.size, 0)
+})
+
+test('forced stop of the client mid-transfer: the server side settles too', async (t) => {
+  const m = await midTransfer(t)
+  const serverClosed = once(m.serverConn, events.EventQUICConnectionClose.name)
+  await m.client.destroy({ force: true, isApp: true, errorCode: 7 })
+  await assert.rejects(m.writing)
+  const ev = await serverClosed
+  assert.ok(ev.detail instanceof errors.ErrorQUICConnectionPeer)
+  assert.equal(ev.detail.data.errorCode, 7)
+  await assert.rejects(m.reading)
+})
+
+test('graceful stop waits for open streams to finish', async (t) => {
+  const server = await startServer(t)
+  echoServer(server)
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  const data = pattern(2 * MiB)
+  const echoed = readAll(s.readable)
+  const stopping = client.connection.stop()
+  let stopped = false
+  void stopping.then(() => (stopped = true))
+  await sleep(50)
+  assert.equal(stopped, false, 'stopped before the stream finished')
+  await writeAll(s.writable, data)
+  assert.ok((await echoed).equals(data))
+  await stopping
+  assert.equal(client.connection.closed, true)
+  assert.equal(client.connection.getConnectionError(), undefined, 'a clean close has no error')
+})
+
+test('idle timeout: a silent peer ends in ErrorQUICConnectionIdleTimeout, not a hang', async (t) => {
+  const server = await startServer(t, { config: { maxIdleTimeout: 300 } })
+  const client = await connect(t, server.port, { config: { maxIdleTimeout: 300 } })
+  // Blackhole the client: drop everything it receives from now on.
+  const socket = /** @type {any} */ (client).socket
+  socket.handleMessage = () => {}
+  socket.socket.removeAllListeners('message')
+  const ev = await once(client.connection, events.EventQUICConnectionError.name, 3000)
+  assert.ok(ev.detail instanceof errors.ErrorQUICConnectionIdleTimeout, String(ev.detail))
+})
+
+test('keep-alive holds an idle connection open past its idle timeout', async (t) => {
+  const server = await startServer(t, { config: { maxIdleTimeout: 400 } })
+  const client = await connect(t, server.port, { config: { maxIdleTimeout: 400, keepAliveIntervalTime: 100 } })
+  await sleep(1200)
+  assert.equal(client.connection.closed, false)
+  assert.equal([...server.connections].length, 1)
+})
+
+test('one shared socket: a server and 50 clients, all routed by connection id', async (t) => {
+  const socket = new QUICSocket()
+  await socket.start({ host: '127.0.0.1', port: 0 })
+  const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert }, socket })
+  await server.start()
+  echoServer(server)
+  const clients = await Promise.all(
+    Array.from({ length: 50 }, () =>
+      QUICClient.createQUICClient({ host: '127.0.0.1', port: socket.port, serverName: 'localhost', socket, config: { ca: fixtures.ca } }),
+    ),
+  )
+  const ok = await Promise.all(
+    clients.map(async (c, i) => {
+      const s = c.connection.newStream()
+      const msg = Buffer.from(`client ${i}`)
+      const [back] = await Promise.all([readAll(s.readable), writeAll(s.writable, msg)])
+      return back.equals(msg)
+    }),
+  )
+  assert.ok(ok.every(Boolean))
+  assert.equal(server.connections.size, 50)
+  // Raw UDP from the same socket (hole punching) reaches a plain UDP peer.
+  const peer = dgram.createSocket('udp4')
+  await new Promise((r) => peer.bind(0, '127.0.0.1', () => r(undefined)))
+  const got = new Promise((r) => peer.once('message', (m) => r(m.toString())))
+  await socket.send(Buffer.from('punch'), peer.address().port, '127.0.0.1')
+  assert.equal(await got, 'punch')
+  peer.close()
+  await assert.rejects(socket.stop(), errors.ErrorQUICSocketConnectionsActive)
+  await Promise.all(clients.map((c) => c.destroy()))
+  await server.stop()
+  await socket.stop()
+  assert.equal(socket.connectionMap.size, 0)
+})
+
+test('garbage datagrams at a running server: it keeps serving and nothing throws', async (t) => {
+  const server = await startServer(t)
+  echoServer(server)
+  const client = await connect(t, server.port)
+  const errorsSeen = []
+  server.addEventListener(events.EventQUICServerError.name, (e) => errorsSeen.push(e))
+  const junk = dgram.createSocket('udp4')
+  t.after(() => junk.close())
+  let seed = 1234
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0)
+  const dcid = client.connection.connectionIdPeer
+  for (let i = 0; i < 2000; i++) {
+    const b = Buffer.alloc(1 + (rnd() % 1400))
+    for (let j = 0; j < b.length; j++) b[j] = rnd() >>> 24
+    if (i % 3 === 0 && b.length > 21) {
+      b[0] = 0x40 | (b[0] & 0x3f)
+      dcid.copy(b, 1) // aimed at the live connection
+    } else if (i % 3 === 1 && b.length >= 1200) {
+      b[0] = 0xc0 // a long header: an "Initial" of garbage
+      b.writeUInt32BE(1, 1)
+      b[5] = 8
+    }
+    junk.send(b, server.port, '127.0.0.1')
+    if (i % 200 === 0) await sleep(1)
+  }
+  await sleep(200)
+  const s = client.connection.newStream()
+  const [back] = await Promise.all([readAll(s.readable), writeAll(s.writable, Buffer.from('still here'))])
+  assert.equal(back.toString(), 'still here')
+  assert.equal(client.connection.closed, false)
+})
+
+test('nothing left behind: no timers, no routes, no listeners after stop', async (t) => {
+  const before = activeTimers()
+  const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert } })
+  await server.start({ host: '127.0.0.1', port: 0 })
+  echoServer(server)
+  for (let round = 0; round < 5; round++) {
+    const client = await QUICClient.createQUICClient({ host: '127.0.0.1', port: server.port, serverName: 'localhost', config: { ca: fixtures.ca } })
+    const streams = Array.from({ length: 5 }, () => client.connection.newStream())
+    await Promise.all(streams.map(async (s) => {
+      const [back] = await Promise.all([readAll(s.readable), writeAll(s.writable, Buffer.from('x'))])
+      assert.equal(back.toString(), 'x')
+    }))
+    await client.destroy()
+    assert.equal(client.connection.streams.size, 0)
+  }
+  await server.stop()
+  assert.equal(server.socket.connectionMap.size, 0)
+  assert.equal(server.connections.size, 0)
+  await sleep(20)
+  assert.equal(activeTimers(), before, 'timers left running')
+  assert.ok(!process.getActiveResourcesInfo().includes('UDPWRAP'), 'a UDP socket is still open')
+})
