@@ -19,6 +19,9 @@ const CLOSE_SEND_WAIT = 1000
 /** Bytes per packet slot in the scratch buffer (the largest UDP payload we send, rounded up). */
 const SLOT = 1500
 
+const sendScratch = Buffer.allocUnsafe(MAX_PACKETS * SLOT)
+const sendMeta = new Uint32Array(1 + 2 * MAX_PACKETS)
+
 /** @typedef {import('./QUICSocket.js')} QUICSocket */
 /** @typedef {import('../index').QUICConfig} QUICConfig */
 
@@ -58,8 +61,6 @@ class QUICConnection extends EventTarget {
     this.pendingUni = []
     /** Peer streams that arrived before `start` finished; announced right after. @type {QUICStream[]} */
     this.earlyStreams = []
-    this.scratch = Buffer.allocUnsafe(MAX_PACKETS * SLOT)
-    this.sendMeta = new Uint32Array(1 + 2 * MAX_PACKETS)
     this.destGeneration = -1
     /** @type {{ host: string, port: number }[]} */
     this.dests = []
@@ -208,29 +209,32 @@ class QUICConnection extends EventTarget {
 
   flush() {
     if (this.released) return
+    // One scratch area for every connection: flushes run one at a time and copy out what they wrote.
+    const scratch = sendScratch
+    const meta = sendMeta
     for (;;) {
       let n
       try {
-        n = this.native.send(this.scratch, this.sendMeta)
+        n = this.native.send(scratch, meta)
       } catch (e) {
         // quiche closed the connection; it is reported by the next poll.
         this.schedule()
         break
       }
       if (n === 0) break
-      if (this.sendMeta[0] !== this.destGeneration) {
-        this.destGeneration = this.sendMeta[0]
+      if (meta[0] !== this.destGeneration) {
+        this.destGeneration = meta[0]
         this.dests = this.native.destinations()
       }
       let size = 0
-      for (let i = 0; i < n; i++) size += this.sendMeta[1 + 2 * i]
+      for (let i = 0; i < n; i++) size += meta[1 + 2 * i]
       // dgram reads the bytes after this returns (DNS step, full socket queue): hand it a copy.
       const out = Buffer.allocUnsafe(size)
-      this.scratch.copy(out, 0, 0, size)
+      scratch.copy(out, 0, 0, size)
       let off = 0
       for (let i = 0; i < n; i++) {
-        const len = this.sendMeta[1 + 2 * i]
-        const to = this.dests[this.sendMeta[2 + 2 * i]]
+        const len = meta[1 + 2 * i]
+        const to = this.dests[meta[2 + 2 * i]]
         this.socket.sendPacket(len === size ? out : out.subarray(off, off + len), to.port, to.host, this.onSent)
         off += len
       }
