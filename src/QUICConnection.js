@@ -14,6 +14,8 @@ const QUICStream = require('./QUICStream.js')
 
 /** Packets written per native `send` call; the flush loops until fewer come back. */
 const MAX_PACKETS = 64
+/** Past this many finished-but-maybe-unacknowledged stream ids, the collected ones are pruned. */
+const MAX_LINGERING = 256
 /** The longest a stop waits for its CONNECTION_CLOSE to get past a full congestion window. */
 const CLOSE_SEND_WAIT = 1000
 /** Bytes per packet slot in the scratch buffer (the largest UDP payload we send, rounded up). */
@@ -59,6 +61,10 @@ class QUICConnection extends EventTarget {
     this.pendingBidi = []
     /** @type {QUICStream[]} */
     this.pendingUni = []
+    /** Streams finished for JS whose native state may still wait for ACKs. @type {Set<number>} */
+    this.lingering = new Set()
+    /** @type {(() => void) | null} */
+    this.onSettled = null
     /** Peer streams that arrived before `start` finished; announced right after. @type {QUICStream[]} */
     this.earlyStreams = []
     this.destGeneration = -1
@@ -202,6 +208,7 @@ class QUICConnection extends EventTarget {
       this.dispatchEvent(new events.EventQUICConnectionDatagram({ detail: this.native.dgramRecvAll() }))
     }
     this.flush()
+    if (this.onSettled != null) this.checkSettled()
     // Draining (after a CONNECTION_CLOSE either way) means it is over for the user at once.
     if (this.state !== 'stopped' && (this.native.isDraining() || this.native.isClosed())) this.finish()
     if (this.native.isClosed()) this.release()
@@ -375,8 +382,22 @@ class QUICConnection extends EventTarget {
 
   /** @internal @param {QUICStream} s */
   streamDone(s) {
-    if (s.streamId !== undefined && this.streams.get(s.streamId) === s) this.streams.delete(s.streamId)
-    if (this.streams.size === 0 && this.onStreamsDone != null) this.onStreamsDone()
+    if (s.streamId !== undefined && this.streams.get(s.streamId) === s) {
+      this.streams.delete(s.streamId)
+      // Finished for JS, but its last bytes may still wait for an ACK: a graceful stop waits too.
+      this.lingering.add(s.streamId)
+      if (this.lingering.size > MAX_LINGERING) {
+        for (const id of this.lingering) if (this.native.streamCollected(id)) this.lingering.delete(id)
+      }
+    }
+    this.checkSettled()
+  }
+
+  /** Resolves a graceful stop once every stream is finished and quiche has let go of them. */
+  checkSettled() {
+    if (this.onSettled == null || this.streams.size > 0) return
+    for (const id of this.lingering) if (this.native.streamCollected(id)) this.lingering.delete(id)
+    if (this.lingering.size === 0) this.onSettled()
   }
 
   /** @internal The error a stream reports when its native call fails for a connection reason. @param {unknown} e */
@@ -405,9 +426,14 @@ class QUICConnection extends EventTarget {
     if (this.state !== 'stopping') {
       this.state = 'stopping'
       this.dispatchEvent(new events.EventQUICConnectionStop())
-      if (!force && this.streams.size > 0) {
+      if (!force) {
+        // Bounded by the idle timeout: a peer that never finishes its streams times out.
         await new Promise((resolve) => {
-          this.onStreamsDone = () => resolve(undefined)
+          this.onSettled = () => {
+            this.onSettled = null
+            resolve(undefined)
+          }
+          this.checkSettled()
         })
       }
       this.closeCode = { isApp, errorCode }

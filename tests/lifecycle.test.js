@@ -78,6 +78,24 @@ test('graceful stop waits for open streams to finish', async (t) => {
   assert.equal(client.connection.getConnectionError(), undefined, 'a clean close has no error')
 })
 
+test('graceful stop of the server mid-transfer: the transfer completes, then the connection closes cleanly', async (t) => {
+  const server = await startServer(t)
+  echoServer(server)
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  const data = pattern(4 * MiB, 9)
+  const echoed = readAll(s.readable)
+  const w = s.writable.getWriter()
+  await w.write(data.subarray(0, MiB))
+  const stopping = server.stop()
+  for (let off = MiB; off < data.length; off += MiB) await w.write(data.subarray(off, off + MiB))
+  await w.close()
+  assert.ok((await echoed).equals(data), 'the transfer was cut')
+  await stopping
+  await client.connection.closedP
+  assert.equal(client.connection.getConnectionError(), undefined)
+})
+
 test('idle timeout: a silent peer ends in ErrorQUICConnectionIdleTimeout, not a hang', async (t) => {
   const server = await startServer(t, { config: { maxIdleTimeout: 300 } })
   const client = await connect(t, server.port, { config: { maxIdleTimeout: 300 } })

@@ -678,6 +678,18 @@ impl Connection {
         stream_id_of(stream_id).is_ok_and(|id| self.conn.stream_finished(id))
     }
 
+    /// Whether quiche has let go of the stream: everything sent was acknowledged and everything
+    /// received was read (or it was reset). A graceful close waits for this.
+    #[napi]
+    pub fn stream_collected(&mut self, stream_id: f64) -> bool {
+        stream_id_of(stream_id).is_ok_and(|id| {
+            matches!(
+                self.conn.stream_capacity(id),
+                Err(quiche::Error::InvalidStreamState(_))
+            ) && self.conn.stream_finished(id)
+        })
+    }
+
     #[napi]
     pub fn stream_readable(&self, stream_id: f64) -> bool {
         stream_id_of(stream_id).is_ok_and(|id| self.conn.stream_readable(id))
