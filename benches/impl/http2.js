@@ -1,0 +1,128 @@
+// @ts-check
+'use strict'
+// Benchmark peers for node:http2 (TLS), the usual alternative for many streams on one connection.
+const http2 = require('node:http2')
+const crypto = require('node:crypto')
+const { pki, percentile, cpuSince } = require('./common.js')
+
+/** @param {string} scenario */
+async function server(scenario) {
+  const s = http2.createSecureServer({ key: pki.key, cert: pki.cert, settings: { maxConcurrentStreams: 1000 } })
+  s.on('stream', (stream) => {
+    stream.on('error', () => {})
+    stream.respond({ ':status': 200 })
+    if (scenario === 'bulk') {
+      stream.on('data', () => {})
+      stream.on('end', () => stream.end('k'))
+    } else {
+      stream.pipe(stream)
+    }
+  })
+  s.on('sessionError', () => {})
+  await new Promise((r) => s.listen(0, '127.0.0.1', () => r(undefined)))
+  return { port: /** @type {import('node:net').AddressInfo} */ (s.address()).port, close: () => new Promise((r) => s.close(() => r(undefined))) }
+}
+
+/** @param {number} port @returns {Promise<http2.ClientHttp2Session>} */
+function dial(port) {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(`https://localhost:${port}`, { ca: pki.ca, settings: { initialWindowSize: 8 * 1024 * 1024 } })
+    session.once('connect', () => resolve(session))
+    session.once('error', reject)
+  })
+}
+
+/** @param {http2.ClientHttp2Session} session @param {Buffer} data */
+function exchange(session, data) {
+  return new Promise((resolve, reject) => {
+    const req = session.request({ ':method': 'POST', ':path': '/' })
+    let n = 0
+    req.on('data', (/** @type {Buffer} */ d) => (n += d.length))
+    req.on('end', () => resolve(n))
+    req.on('error', reject)
+    req.end(data)
+  })
+}
+
+/** @type {Record<string, (port: number, p: any) => Promise<object>>} */
+const clients = {
+  async bulk(port, p) {
+    const session = await dial(port)
+    const chunk = crypto.randomBytes(p.chunk)
+    const cpu = process.cpuUsage()
+    const t0 = performance.now()
+    const req = session.request({ ':method': 'POST', ':path': '/' })
+    const ack = new Promise((r) => req.on('end', r))
+    req.on('data', () => {})
+    for (let sent = 0; sent < p.bytes; sent += p.chunk) {
+      if (!req.write(chunk)) await new Promise((r) => req.once('drain', r))
+    }
+    req.end()
+    await ack
+    const seconds = (performance.now() - t0) / 1000
+    const cpuClient = cpuSince(cpu)
+    session.destroy()
+    return { seconds, bytes: p.bytes, mbPerSecond: p.bytes / 1024 / 1024 / seconds, cpuClient }
+  },
+  async rtt(port, p) {
+    const session = await dial(port)
+    const req = session.request({ ':method': 'POST', ':path': '/' })
+    const ping = Buffer.alloc(p.size, 1)
+    const times = []
+    for (let i = 0; i < p.count; i++) {
+      const t0 = performance.now()
+      let got = 0
+      const done = new Promise((resolve) => {
+        const on = (/** @type {Buffer} */ d) => {
+          got += d.length
+          if (got >= p.size) {
+            req.off('data', on)
+            resolve(undefined)
+          }
+        }
+        req.on('data', on)
+      })
+      req.write(ping)
+      await done
+      times.push((performance.now() - t0) * 1000)
+    }
+    session.destroy()
+    times.sort((a, b) => a - b)
+    return { count: p.count, p50us: percentile(times, 50), p99us: percentile(times, 99) }
+  },
+  async handshakes(port, p) {
+    const t0 = performance.now()
+    for (let i = 0; i < p.count; i++) {
+      const session = await dial(port)
+      await exchange(session, Buffer.alloc(32, 2))
+      session.destroy()
+    }
+    const seconds = (performance.now() - t0) / 1000
+    return { count: p.count, seconds, perSecond: p.count / seconds }
+  },
+  async streams(port, p) {
+    const session = await dial(port)
+    const data = Buffer.alloc(p.size, 3)
+    let next = 0
+    const t0 = performance.now()
+    const worker = async () => {
+      while (next < p.count) {
+        next++
+        const n = await exchange(session, data)
+        if (n !== p.size) throw new Error(`echoed ${n} of ${p.size}`)
+      }
+    }
+    await Promise.all(Array.from({ length: p.inFlight }, worker))
+    const seconds = (performance.now() - t0) / 1000
+    session.destroy()
+    return { count: p.count, seconds, perSecond: p.count / seconds }
+  },
+  async idle(port, p) {
+    /** @type {http2.ClientHttp2Session[]} */
+    const sessions = []
+    for (let i = 0; i < p.count; i++) sessions.push(await dial(port))
+    return { count: p.count, hold: async () => sessions.forEach((s) => s.destroy()) }
+  },
+}
+
+module.exports = { server, clients }

@@ -1,0 +1,163 @@
+// @ts-check
+'use strict'
+// The benchmark suite: every scenario against this library, node:tls, node:http2, raw dgram and
+// the published @matrixai/quic 2.0.9, each side in its own process, on loopback. Prints one JSON
+// line per result, then a markdown table of medians with ratios, and keeps both in benches/results/.
+// `npm run bench [-- --runs 3 --only bulk,rtt --impls quic,tls]`
+const { fork } = require('node:child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const scenarios = require('./scenarios.js')
+
+const args = process.argv.slice(2)
+const opt = (/** @type {string} */ name, /** @type {string} */ dflt) => {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 ? args[i + 1] : dflt
+}
+const runs = Number(opt('runs', '3'))
+const only = opt('only', Object.keys(scenarios).join(',')).split(',')
+const impls = opt('impls', 'quic,tls,http2,dgram,legacy').split(',')
+
+/** Which scenarios each implementation runs, and size overrides where a full run would take minutes. */
+const matrix = {
+  quic: { bulk: {}, rtt: {}, handshakes: {}, streams: {}, idle: {} },
+  tls: { bulk: {}, rtt: {}, handshakes: {}, idle: {} },
+  http2: { bulk: {}, rtt: {}, handshakes: {}, streams: {}, idle: {} },
+  dgram: { bulk: {} },
+  // 2.x moves about 0.5 MB/s: smaller sizes, reported as rates.
+  legacy: { bulk: { bytes: 8 * 1024 * 1024 }, rtt: { count: 300 }, handshakes: { count: 30 }, streams: { count: 200 }, idle: { count: 50 } },
+}
+const TIMEOUT = 180_000
+
+/**
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {(m: any) => boolean} pred
+ */
+function next(child, pred) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timed out')), TIMEOUT)
+    /** @param {any} m */
+    const on = (m) => {
+      if (m.error) {
+        clearTimeout(timer)
+        child.off('message', on)
+        reject(new Error(m.error))
+      } else if (pred(m)) {
+        clearTimeout(timer)
+        child.off('message', on)
+        resolve(m)
+      }
+    }
+    child.on('message', on)
+    child.once('exit', (code) => code !== 0 && reject(new Error(`peer exited with ${code}`)))
+  })
+}
+
+/** @param {string} impl @param {string} scenario @param {object} params */
+async function once(impl, scenario, params) {
+  const peer = path.join(__dirname, 'peer.js')
+  const server = fork(peer, [impl, 'server', scenario], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  try {
+    const { port } = /** @type {any} */ (await next(server, (m) => m.port != null))
+    const rss0 = scenario === 'idle' ? /** @type {any} */ (await (server.send({ cmd: 'rss' }), next(server, (m) => m.rss != null))).rss : 0
+    const client = fork(peer, [impl, 'client', scenario], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    try {
+      await next(client, (m) => m.ready)
+      client.send({ port, params })
+      const { result } = /** @type {any} */ (await next(client, (m) => m.result != null))
+      if (scenario === 'idle') {
+        server.send({ cmd: 'rss' })
+        const { rss } = /** @type {any} */ (await next(server, (m) => m.rss != null))
+        result.rssPerConnectionKiB = (rss - rss0) / 1024 / result.count
+        client.send({ cmd: 'release' })
+        await next(client, (m) => m.done)
+      }
+      if (scenario === 'bulk') {
+        server.send({ cmd: 'cpu' })
+        const { cpu } = /** @type {any} */ (await next(server, (m) => m.cpu != null))
+        // The server's CPU includes its start-up; the client's covers the transfer only.
+        result.cpuServer = cpu
+        result.cpuSecondsPerMB = (result.cpuClient + cpu) / (result.bytes / 1024 / 1024)
+      }
+      return result
+    } finally {
+      client.kill()
+    }
+  } finally {
+    server.send({ cmd: 'stop' })
+    setTimeout(() => server.kill(), 2000).unref()
+  }
+}
+
+/** The headline number of a result, and whether higher is better. @param {string} scenario @param {any} r */
+function headline(scenario, r) {
+  switch (scenario) {
+    case 'bulk':
+      return { value: r.mbPerSecond, unit: 'MB/s', higher: true }
+    case 'rtt':
+      return { value: r.p50us, unit: 'µs p50', higher: false }
+    case 'handshakes':
+    case 'streams':
+      return { value: r.perSecond, unit: '/s', higher: true }
+    case 'idle':
+      return { value: r.rssPerConnectionKiB, unit: 'KiB/conn', higher: false }
+    default:
+      return { value: NaN, unit: '', higher: true }
+  }
+}
+
+const median = (/** @type {number[]} */ xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+async function main() {
+  const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release() }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+  fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true })
+  const jsonl = path.join(__dirname, 'results', `${stamp}.jsonl`)
+  /** @type {Record<string, Record<string, number[]>>} */
+  const values = {}
+  /** @type {Record<string, Record<string, any[]>>} */
+  const raw = {}
+  for (let run = 0; run < runs; run++) {
+    for (const scenario of only) {
+      for (const impl of impls) {
+        const overrides = /** @type {any} */ (matrix)[impl]?.[scenario]
+        if (overrides == null) continue
+        const params = { .../** @type {any} */ (scenarios)[scenario], ...overrides }
+        let line
+        try {
+          const result = await once(impl, scenario, params)
+          line = { run, scenario, impl, params, ...result, machine }
+          ;((values[scenario] ??= {})[impl] ??= []).push(headline(scenario, result).value)
+          ;((raw[scenario] ??= {})[impl] ??= []).push(result)
+        } catch (e) {
+          line = { run, scenario, impl, params, error: String(/** @type {Error} */ (e).message), machine }
+        }
+        console.log(JSON.stringify(line))
+        fs.appendFileSync(jsonl, `${JSON.stringify(line)}\n`)
+      }
+    }
+  }
+  const rows = [`| scenario | impl | median | unit | vs quic | CPU s/MB |`, `| --- | --- | --- | --- | --- | --- |`]
+  for (const scenario of only) {
+    const base = values[scenario]?.quic ? median(values[scenario].quic) : NaN
+    for (const impl of impls) {
+      const vs = values[scenario]?.[impl]
+      if (vs == null) continue
+      const m = median(vs)
+      const h = headline(scenario, raw[scenario][impl][0])
+      // Ratios read as "quic is N× better" (> 1 is a win for this library).
+      const ratio = h.higher ? base / m : m / base
+      const cpu = scenario === 'bulk' ? median(raw[scenario][impl].map((r) => r.cpuSecondsPerMB)).toFixed(4) : ''
+      rows.push(`| ${scenario} | ${impl} | ${m.toFixed(m < 10 ? 2 : 1)} | ${h.unit} | ${impl === 'quic' ? '1' : `${ratio.toFixed(2)}×`} | ${cpu} |`)
+    }
+  }
+  const table = `Benchmarks ${stamp} (${runs} runs, medians; "vs quic" > 1 means this library is better)\n\nMachine: ${JSON.stringify(machine)}\n\n${rows.join('\n')}\n`
+  fs.writeFileSync(path.join(__dirname, 'results', `${stamp}.md`), table)
+  console.log(`\n${table}`)
+}
+
+main().catch((e) => {
+  console.error(e)
+  process.exitCode = 1
+})
