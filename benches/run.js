@@ -29,6 +29,9 @@ const matrix = {
   legacy: { bulk: { bytes: 8 * 1024 * 1024 }, rtt: { count: 300 }, handshakes: { count: 30 }, streams: { count: 200 }, idle: { count: 50 } },
 }
 const TIMEOUT = 180_000
+/** `--profile DIR`: every peer writes a V8 CPU profile (.cpuprofile) there. */
+const profileDir = opt('profile', '')
+const profileArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : []
 
 /**
  * @param {import('node:child_process').ChildProcess} child
@@ -57,11 +60,11 @@ function next(child, pred) {
 /** @param {string} impl @param {string} scenario @param {object} params */
 async function once(impl, scenario, params) {
   const peer = path.join(__dirname, 'peer.js')
-  const server = fork(peer, [impl, 'server', scenario], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const server = fork(peer, [impl, 'server', scenario], { execArgv: ['--expose-gc', ...profileArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   try {
     const { port } = /** @type {any} */ (await next(server, (m) => m.port != null))
     const rss0 = scenario === 'idle' ? /** @type {any} */ (await (server.send({ cmd: 'rss' }), next(server, (m) => m.rss != null))).rss : 0
-    const client = fork(peer, [impl, 'client', scenario], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    const client = fork(peer, [impl, 'client', scenario], { execArgv: profileArgs, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     try {
       await next(client, (m) => m.ready)
       client.send({ port, params })

@@ -18,6 +18,8 @@ const MAX_PACKETS = 64
 const MAX_LINGERING = 256
 /** The longest a stop waits for its CONNECTION_CLOSE to get past a full congestion window. */
 const CLOSE_SEND_WAIT = 1000
+/** Packets one flush sends before yielding to the event loop (quinn's MAX_TRANSMIT_DATAGRAMS idea). */
+const MAX_BURST = 128
 /** Bytes per packet slot in the scratch buffer (the largest UDP payload we send, rounded up). */
 const SLOT = 1500
 
@@ -96,6 +98,11 @@ class QUICConnection extends EventTarget {
     this.drainedP = drained.p
     this.resolveDrained = drained.resolveP
     this.onSent = this.socket.sendCallback((err) => this.handleSendError(err))
+    this.flushQueued = false
+    this.runFlush = () => {
+      this.flushQueued = false
+      this.flush()
+    }
     this.runService = () => {
       this.serviceQueued = false
       this.service()
@@ -171,9 +178,15 @@ class QUICConnection extends EventTarget {
     this.schedule()
   }
 
-  /** @internal Marks the connection for one flush in this loop turn. @transmits */
+  /**
+   * @internal Marks the connection for a flush once the current burst of promise jobs is done:
+   * writes and reads made together share one flush, and a reply leaves in the same loop turn.
+   * @transmits
+   */
   markDirty() {
-    this.schedule()
+    if (this.flushQueued || this.released) return
+    this.flushQueued = true
+    setImmediate(this.runFlush)
   }
 
   schedule() {
@@ -219,7 +232,12 @@ class QUICConnection extends EventTarget {
     // One scratch area for every connection: flushes run one at a time and copy out what they wrote.
     const scratch = sendScratch
     const meta = sendMeta
-    for (;;) {
+    for (let burst = 0; ; burst += MAX_PACKETS) {
+      if (burst >= MAX_BURST) {
+        // Yield so ACKs and the peer's data get in between bursts; the rest goes next turn.
+        this.schedule()
+        break
+      }
       let n
       try {
         n = this.native.send(scratch, meta)
