@@ -36,3 +36,22 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
   npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 fi
 npm run build
+
+# The interop tests' independent peer (aioquic) in a virtual environment of its own.
+if command -v python3 >/dev/null 2>&1; then
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import aioquic' >/dev/null 2>&1; then
+    if ! python3 -m venv .venv; then
+      # Debian's python3 keeps venv in a package of its own.
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+        python3 -m venv .venv
+      else
+        echo "setup: python3 cannot make a virtual environment; install python3-venv" >&2
+        exit 1
+      fi
+    fi
+    .venv/bin/pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
+  fi
+else
+  echo "setup: no python3: the interop tests against aioquic will be skipped" >&2
+fi

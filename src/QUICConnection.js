@@ -217,7 +217,8 @@ class QUICConnection extends EventTarget {
     for (const id of ev.writable) this.streams.get(id)?.onWritable()
     if (ev.streamsLeftBidi > 0 && this.pendingBidi.length > 0) this.openPending(this.pendingBidi, true)
     if (ev.streamsLeftUni > 0 && this.pendingUni.length > 0) this.openPending(this.pendingUni, false)
-    if (ev.dgramsReadable > 0) {
+    // Like early streams, early datagrams wait (in quiche's bounded queue) until the user can listen.
+    if (ev.dgramsReadable > 0 && this.announced) {
       this.dispatchEvent(new events.EventQUICConnectionDatagram({ detail: this.native.dgramRecvAll() }))
     }
     this.flush()
@@ -309,6 +310,8 @@ class QUICConnection extends EventTarget {
       const early = this.earlyStreams
       this.earlyStreams = []
       for (const s of early) this.dispatchEvent(new events.EventQUICConnectionStream({ detail: s }))
+      // Datagrams that came before now.
+      this.schedule()
     })
   }
 

@@ -1,0 +1,207 @@
+// @ts-check
+'use strict'
+// Interop with aioquic, an independent QUIC stack, in both directions (tests/interop/aioquic_peer.py,
+// run from the virtual environment scripts/setup.sh makes). Skipped, loudly, only without Python.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { spawn, spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+const readline = require('node:readline')
+const { QUICClient, errors, events } = require('../index.js')
+const { startServer, onServerStreams, readAll, writeAll, pattern, once, sleep, fixtures } = require('./helpers/quic.js')
+
+const root = path.join(__dirname, '..')
+const peerScript = path.join(__dirname, 'interop', 'aioquic_peer.py')
+const fx = (/** @type {string} */ name) => path.join(__dirname, 'fixtures', name)
+const venvPython = path.join(root, '.venv', 'bin', 'python')
+const python = fs.existsSync(venvPython) ? venvPython : 'python3'
+const hasPython = spawnSync(python, ['--version']).status === 0
+if (!hasPython) {
+  console.error('\n*** interop tests SKIPPED: no Python 3 on this machine (run scripts/setup.sh with python3 installed) ***\n')
+}
+const ALPN = ['quic-interop']
+
+/**
+ * Starts the aioquic echo server; stopped after the test.
+ * @param {import('node:test').TestContext} t
+ * @param {string[]} [extra]
+ */
+async function aioquicServer(t, extra = []) {
+  const child = spawn(python, [peerScript, 'server', '--cert', fx('server-ec.crt'), '--key', fx('server-ec.key'), ...extra], { stdio: ['ignore', 'pipe', 'inherit'] })
+  t.after(() => child.kill())
+  const rl = readline.createInterface({ input: /** @type {import('node:stream').Readable} */ (child.stdout) })
+  const line = await new Promise((resolve, reject) => {
+    rl.once('line', resolve)
+    child.once('exit', (code) => reject(new Error(`aioquic server exited with ${code}`)))
+  })
+  return /** @type {{ port: number }} */ (JSON.parse(line)).port
+}
+
+/**
+ * Runs the aioquic client against `port` and returns what it printed.
+ * @param {number} port
+ * @param {string[]} args
+ * @returns {Promise<any>}
+ */
+function aioquicClient(port, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, [peerScript, 'client', '--port', String(port), '--ca', fx('ca.crt'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    const timer = setTimeout(() => child.kill(), 90_000)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      if (code !== 0) reject(new Error(`aioquic client exited with ${code}: ${out}`))
+      else resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}'))
+    })
+  })
+}
+
+/**
+ * Our client to an aioquic server.
+ * @param {import('node:test').TestContext} t
+ * @param {number} port
+ * @param {Partial<import('../index').QUICClientOptions>} [opts]
+ */
+async function ourClient(t, port, opts = {}) {
+  const { config, ...rest } = opts
+  const c = await QUICClient.createQUICClient(
+    { host: '127.0.0.1', port, serverName: 'localhost', config: { ca: fixtures.ca, applicationProtos: ALPN, ...config }, ...rest },
+    { timer: 10_000 },
+  )
+  t.after(() => c.destroy({ force: true }))
+  return c
+}
+
+/** @param {import('../index').QUICStream} s @param {Buffer} data */
+async function echo(s, data) {
+  const [back] = await Promise.all([readAll(s.readable), writeAll(s.writable, data, 256 * 1024)])
+  return back
+}
+
+const opts = { skip: !hasPython && 'no Python' }
+
+test('our client → aioquic server: handshake, 1 KiB and 8 MiB byte-exact, 100 concurrent streams', opts, async (t) => {
+  const port = await aioquicServer(t)
+  const c = await ourClient(t, port)
+  for (const size of [1024, 8 * 1024 * 1024]) {
+    const data = pattern(size, size)
+    assert.ok((await echo(c.connection.newStream(), data)).equals(data), `${size} bytes differ`)
+  }
+  const ok = await Promise.all(
+    Array.from({ length: 100 }, async (_, i) => {
+      const data = pattern(1000 + i, i)
+      return (await echo(c.connection.newStream(), data)).equals(data)
+    }),
+  )
+  assert.ok(ok.every(Boolean))
+})
+
+test('our client → aioquic server: stateless retry, IPv6, DATAGRAM frames', opts, async (t) => {
+  const retryPort = await aioquicServer(t, ['--retry'])
+  const c = await ourClient(t, retryPort)
+  assert.ok((await echo(c.connection.newStream(), Buffer.from('after retry'))).equals(Buffer.from('after retry')))
+
+  const v6Port = await aioquicServer(t, ['--host', '::1'])
+  const c6 = await ourClient(t, v6Port, { host: '::1' })
+  assert.ok((await echo(c6.connection.newStream(), Buffer.from('v6'))).equals(Buffer.from('v6')))
+
+  const dPort = await aioquicServer(t)
+  const cd = await ourClient(t, dPort, { config: { enableDgram: [true, 100, 100] } })
+  /** @type {string[]} */
+  const got = []
+  cd.connection.addEventListener(events.EventQUICConnectionDatagram.name, (/** @type {any} */ e) => got.push(...e.detail.map(String)))
+  for (let i = 0; i < 10; i++) cd.connection.sendDatagram(Buffer.from(`d${i}`))
+  for (let i = 0; i < 100 && got.length < 10; i++) await sleep(10)
+  assert.ok(got.length >= 8, `${got.length} datagrams came back`)
+})
+
+test('our client → aioquic server: the server closes with a code and reason, we see both', opts, async (t) => {
+  const port = await aioquicServer(t)
+  const c = await ourClient(t, port)
+  const closed = once(c.connection, events.EventQUICConnectionError.name)
+  const w = c.connection.newStream().writable.getWriter()
+  await w.write(Buffer.from('close:42:bye now'))
+  const ev = await closed
+  assert.ok(ev.detail instanceof errors.ErrorQUICConnectionPeer, String(ev.detail))
+  assert.equal(ev.detail.data.errorCode, 42)
+  assert.equal(ev.detail.data.reason.toString(), 'bye now')
+})
+
+test('our client → aioquic server: mutual TLS, and idle timeout', opts, async (t) => {
+  const port = await aioquicServer(t, ['--ca', fx('ca.crt')])
+  const c = await ourClient(t, port, { config: { ...fixtures.client } })
+  assert.ok((await echo(c.connection.newStream(), Buffer.from('mtls'))).equals(Buffer.from('mtls')))
+
+  const idlePort = await aioquicServer(t, ['--idle', '0.5'])
+  const ci = await ourClient(t, idlePort, { config: { maxIdleTimeout: 500 } })
+  const ev = await once(ci.connection, events.EventQUICConnectionError.name, 5000)
+  assert.ok(ev.detail instanceof errors.ErrorQUICConnectionIdleTimeout, String(ev.detail))
+})
+
+/**
+ * Our echo server for the aioquic client; b"close:<code>:<reason>" closes the connection.
+ * @param {import('node:test').TestContext} t
+ * @param {Parameters<typeof startServer>[1]} [o]
+ */
+async function ourServer(t, o = {}) {
+  const server = await startServer(t, { ...o, config: { applicationProtos: ALPN, enableDgram: [true, 100, 100], ...o.config } })
+  server.addEventListener(events.EventQUICServerConnection.name, (/** @type {any} */ e) => {
+    const conn = e.detail
+    conn.addEventListener(events.EventQUICConnectionDatagram.name, (/** @type {any} */ de) => {
+      for (const d of de.detail) conn.sendDatagram(d)
+    })
+  })
+  onServerStreams(server, async (s, conn) => {
+    const reader = s.readable.getReader()
+    const writer = s.writable.getWriter()
+    try {
+      for (;;) {
+        const { value, done } = await reader.read()
+        if (done) break
+        const text = Buffer.from(value).toString()
+        if (text.startsWith('close:')) {
+          const [, code, reason] = text.split(':')
+          await conn.stop({ isApp: true, errorCode: Number(code), reason: Buffer.from(reason), force: true })
+          return
+        }
+        await writer.write(value)
+      }
+      await writer.close()
+    } catch {
+      // The peer went away.
+    }
+  })
+  return server
+}
+
+test('aioquic client → our server: handshake, 1 KiB and 8 MiB, 100 streams, DATAGRAM frames', opts, async (t) => {
+  const server = await ourServer(t)
+  assert.equal((await aioquicClient(server.port, ['--scenario', 'handshake'])).ok, true)
+  assert.deepEqual(await aioquicClient(server.port, ['--scenario', 'echo', '--size', '1024']), { ok: true, size: 1024 })
+  assert.deepEqual(await aioquicClient(server.port, ['--scenario', 'echo', '--size', String(8 * 1024 * 1024)]), { ok: true, size: 8 * 1024 * 1024 })
+  assert.equal((await aioquicClient(server.port, ['--scenario', 'streams'])).ok, true)
+  assert.equal((await aioquicClient(server.port, ['--scenario', 'datagrams'])).ok, true)
+})
+
+test('aioquic client → our server: key update, close with code and reason, retry, IPv6, mutual TLS', opts, async (t) => {
+  const server = await ourServer(t)
+  assert.equal((await aioquicClient(server.port, ['--scenario', 'keyupdate'])).ok, true)
+  assert.deepEqual(await aioquicClient(server.port, ['--scenario', 'close']), { ok: true, errorCode: 42, reason: 'bye' })
+  const retry = await ourServer(t, { retry: true })
+  assert.equal((await aioquicClient(retry.port, ['--scenario', 'echo'])).ok, true)
+  const v6 = await ourServer(t, { host: '::1' })
+  assert.equal((await aioquicClient(v6.port, ['--host', '::1', '--scenario', 'echo'])).ok, true)
+  const mtls = await ourServer(t, { config: { verifyPeer: true, ca: fixtures.ca } })
+  assert.equal((await aioquicClient(mtls.port, ['--scenario', 'echo', '--cert', fx('client.crt'), '--key', fx('client.key')])).ok, true)
+})
+
+test('aioquic client → our server: session resumption and 0-RTT data', opts, async (t) => {
+  const server = await ourServer(t)
+  const r = await aioquicClient(server.port, ['--scenario', 'resume'])
+  assert.equal(r.ticket, true, 'no session ticket was issued')
+  assert.equal(r.resumed, true)
+  assert.equal(r.earlyAccepted, true)
+  assert.equal(r.ok, true)
+})
