@@ -70,3 +70,30 @@ test('a blackholed peer ends in an idle-timeout error, not a hang', async (t) =>
   assert.ok(ev.detail instanceof errors.ErrorQUICConnectionIdleTimeout, String(ev.detail))
   await assert.rejects(writing)
 })
+
+test('NAT rebinding: the client\'s port changes mid-transfer and the transfer completes', async (t) => {
+  const server = await startServer(t)
+  echoServer(server)
+  /** @type {Promise<any>} */
+  const serverConn = new Promise((r) => server.addEventListener(events.EventQUICServerConnection.name, (e) => r(/** @type {any} */ (e).detail)))
+  const relay = new LossyRelay(server.port, {})
+  const port = await relay.start()
+  t.after(() => relay.close())
+  const client = await connect(t, port)
+  const conn = await serverConn
+  const oldPort = conn.remotePort
+  const migrated = once(conn, events.EventQUICConnectionPeerMigrated.name, 10_000)
+  const s = client.connection.newStream()
+  const data = pattern(4 * MiB, 31)
+  const echoed = readAll(s.readable)
+  const w = s.writable.getWriter()
+  await w.write(data.subarray(0, MiB))
+  const newPort = await relay.rebind()
+  for (let off = MiB; off < data.length; off += MiB) await w.write(data.subarray(off, off + MiB))
+  await w.close()
+  assert.ok((await echoed).equals(data), 'the echo differs')
+  const ev = await migrated
+  assert.equal(ev.detail.port, newPort)
+  assert.equal(conn.remotePort, newPort)
+  assert.notEqual(newPort, oldPort)
+})

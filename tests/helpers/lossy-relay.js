@@ -43,12 +43,28 @@ class LossyRelay {
     /** @type {Set<NodeJS.Timeout>} */
     this.timers = new Set()
     this.stats = { forwarded: 0, dropped: 0, duplicated: 0, reordered: 0, corrupted: 0 }
+    /** @type {dgram.Socket | null} the client side's new port after a rebinding */
+    this.upstream = null
     this.socket.on('message', (msg, rinfo) => this.relay(msg, rinfo))
   }
 
   async start() {
     await new Promise((r) => this.socket.bind(0, '127.0.0.1', () => r(undefined)))
     return this.socket.address().port
+  }
+
+  /**
+   * NAT rebinding: from now on the client's datagrams reach the server from a new port, and the
+   * server's replies to that port come back to the client.
+   */
+  async rebind() {
+    const upstream = dgram.createSocket('udp4')
+    await new Promise((r) => upstream.bind(0, '127.0.0.1', () => r(undefined)))
+    upstream.on('message', (msg) => {
+      if (this.client) this.socket.send(msg, this.client.port, '127.0.0.1')
+    })
+    this.upstream = upstream
+    return upstream.address().port
   }
 
   /** @param {Buffer} msg @param {import('node:dgram').RemoteInfo} rinfo */
@@ -87,6 +103,10 @@ class LossyRelay {
   /** @param {Buffer} msg @param {number} port */
   emit(msg, port) {
     this.stats.forwarded++
+    if (this.upstream != null && port === this.serverPort) {
+      this.upstream.send(msg, port, '127.0.0.1')
+      return
+    }
     const delay = this.impairment.delayMs ?? 0
     if (delay === 0) {
       this.socket.send(msg, port, '127.0.0.1')
@@ -101,6 +121,7 @@ class LossyRelay {
 
   close() {
     for (const t of this.timers) clearTimeout(t)
+    this.upstream?.close()
     return new Promise((r) => this.socket.close(() => r(undefined)))
   }
 }
