@@ -171,8 +171,13 @@ export interface QUICClientOptions {
   ipv6Only?: boolean
   reasonToCode?: StreamReasonToCode
   codeToReason?: StreamCodeToReason
-  /** A session ticket from an earlier connection's `native.session()`: resumption and 0-RTT. */
+  /** A session ticket from an earlier connection's `connection.native.session()`: resumption. */
   session?: Uint8Array
+  /**
+   * With `session`: resolve as soon as 0-RTT data can be sent, before the handshake completes.
+   * 0-RTT data can be replayed by an attacker: only send what is safe to receive twice.
+   */
+  earlyData?: boolean
   logger?: unknown
 }
 

@@ -72,6 +72,7 @@ class QUICClient extends EventTarget {
         nativeConfig,
         socket,
         session: opts.session,
+        earlyData: opts.earlyData,
         reasonToCode: opts.reasonToCode,
         codeToReason: opts.codeToReason,
       })

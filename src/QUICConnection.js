@@ -34,12 +34,14 @@ class QUICConnection extends EventTarget {
    * @internal Made by QUICClient and QUICServer.
    * @param {{ type: 'client' | 'server', scid: Uint8Array, odcid?: Uint8Array | null, dcid?: Uint8Array,
    *           serverName?: string | null, remoteInfo: { host: string, port: number }, config: QUICConfig,
-   *           nativeConfig: import('./native/binding').Config, socket: QUICSocket, session?: Uint8Array | null,
+   *           nativeConfig: import('./native/binding').Config, socket: QUICSocket, session?: Uint8Array | null, earlyData?: boolean,
    *           reasonToCode?: import('../index').StreamReasonToCode, codeToReason?: import('../index').StreamCodeToReason }} opts
    */
   constructor(opts) {
     super()
     this.type = opts.type
+    /** Hand the connection out as soon as 0-RTT data can be sent (a resumed session). */
+    this.earlyData = opts.earlyData === true
     this.socket = opts.socket
     this.config = opts.config
     this.reasonToCode = opts.reasonToCode ?? utils.reasonToCode
@@ -211,7 +213,7 @@ class QUICConnection extends EventTarget {
         this.dispatchEvent(new events.EventQUICConnectionPeerMigrated({ detail: pe.peer }))
       }
     }
-    if (this.state === 'starting' && ev.isEstablished && !this.verifying) this.verify()
+    if (this.state === 'starting' && !this.verifying && (ev.isEstablished || (this.earlyData && ev.isInEarlyData))) this.verify()
     for (const id of ev.opened) this.peerStream(id)
     for (const id of ev.readable) this.streams.get(id)?.onReadable()
     for (const id of ev.writable) this.streams.get(id)?.onWritable()
@@ -282,7 +284,8 @@ class QUICConnection extends EventTarget {
   async verify() {
     this.verifying = true
     const cb = this.config.verifyCallback
-    if (cb != null) {
+    // A resumed session was verified when its ticket was issued; in 0-RTT there is no chain yet.
+    if (cb != null && !this.native.isInEarlyData()) {
       const certs = this.native.peerCertChain() ?? []
       let code
       try {

@@ -205,3 +205,54 @@ test('aioquic client → our server: session resumption and 0-RTT data', opts, a
   assert.equal(r.earlyAccepted, true)
   assert.equal(r.ok, true)
 })
+
+test('our client → aioquic server: session resumption and 0-RTT data', opts, async (t) => {
+  const port = await aioquicServer(t)
+  const first = await ourClient(t, port)
+  assert.ok((await echo(first.connection.newStream(), Buffer.from('first'))).equals(Buffer.from('first')))
+  let session = null
+  for (let i = 0; i < 50 && session == null; i++) {
+    session = first.connection.native.session()
+    if (session == null) await sleep(10)
+  }
+  assert.ok(session != null, 'no session ticket from aioquic')
+  await first.destroy()
+  const second = await ourClient(t, port, { session, earlyData: true })
+  assert.equal(second.connection.native.isInEarlyData(), true, 'not in 0-RTT')
+  assert.ok((await echo(second.connection.newStream(), Buffer.from('early'))).equals(Buffer.from('early')))
+  assert.equal(second.connection.native.isResumed(), true)
+})
+
+test('NAT rebinding in both directions with aioquic: the transfer completes', opts, async (t) => {
+  const { LossyRelay } = require('./helpers/lossy-relay.js')
+  // Our client behind a rebinding NAT, to the aioquic server.
+  const port = await aioquicServer(t)
+  const relay = new LossyRelay(port, {})
+  const relayPort = await relay.start()
+  t.after(() => relay.close())
+  const c = await ourClient(t, relayPort)
+  const s = c.connection.newStream()
+  const data = pattern(2 * 1024 * 1024, 5)
+  const echoed = readAll(s.readable)
+  const w = s.writable.getWriter()
+  await w.write(data.subarray(0, 512 * 1024))
+  await relay.rebind()
+  await w.write(data.subarray(512 * 1024))
+  await w.close()
+  assert.ok((await echoed).equals(data))
+  // The aioquic client behind a rebinding NAT, to our server.
+  const server = await ourServer(t)
+  const relay2 = new LossyRelay(server.port, {})
+  const relay2Port = await relay2.start()
+  t.after(() => relay2.close())
+  const migrated = new Promise((resolve) => {
+    server.addEventListener(events.EventQUICServerConnection.name, (/** @type {any} */ e) => {
+      e.detail.addEventListener(events.EventQUICConnectionPeerMigrated.name, () => resolve(true))
+    })
+  })
+  const result = aioquicClient(relay2Port, ['--scenario', 'echo', '--size', String(8 * 1024 * 1024)])
+  await sleep(300)
+  await relay2.rebind()
+  assert.equal((await result).ok, true)
+  assert.equal(await Promise.race([migrated, sleep(2000).then(() => false)]), true, 'the server did not follow the new address')
+})

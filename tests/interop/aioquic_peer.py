@@ -90,7 +90,16 @@ async def run_server(args):
     if args.ca:
         config.load_verify_locations(args.ca)
         config.verify_mode = ssl.CERT_REQUIRED
-    server = await serve(args.host, args.port, configuration=config, create_protocol=EchoServer, retry=args.retry)
+    tickets = {}
+    server = await serve(
+        args.host,
+        args.port,
+        configuration=config,
+        create_protocol=EchoServer,
+        retry=args.retry,
+        session_ticket_fetcher=tickets.pop,
+        session_ticket_handler=lambda t: tickets.__setitem__(t.ticket, t),
+    )
     port = server._transport.get_extra_info("sockname")[1]
     print(json.dumps({"port": port}), flush=True)
     await asyncio.Event().wait()
