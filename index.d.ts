@@ -106,6 +106,8 @@ export class QUICSocket extends EventTarget {
     /** UDP buffer sizes in bytes (default 4 MiB each; the kernel may cap them). */
     recvBufferSize?: number
     sendBufferSize?: number
+    /** Send bursts with one native `sendmmsg` on the socket's fd (Linux; default true). */
+    batchedSend?: boolean
     logger?: unknown
   })
   static readonly CID_LENGTH: number
@@ -117,6 +119,10 @@ export class QUICSocket extends EventTarget {
   readonly closedP: Promise<void>
   /** Connection id (latin1) → connection: every active id of every connection on this socket. */
   readonly connectionMap: Map<string, unknown>
+  /** Closed connections still draining (absorbing late packets for 3 PTOs) before their routes go. */
+  readonly draining: Set<unknown>
+  /** The socket's fd when bursts go out through one native `sendmmsg`; -1 when every packet goes through `dgram.send`. */
+  readonly fd: number
   start(opts?: { host?: string; port?: number; reuseAddr?: boolean; ipv6Only?: boolean }): Promise<void>
   /** Throws ErrorQUICSocketConnectionsActive while connections or a server use it, unless `force`. */
   stop(opts?: { force?: boolean }): Promise<void>

@@ -232,6 +232,10 @@ class QUICConnection extends EventTarget {
 
   flush() {
     if (this.released) return
+    if (this.socket.fd >= 0) {
+      this.flushToFd(this.socket.fd)
+      return
+    }
     // One scratch area for every connection: flushes run one at a time and copy out what they wrote.
     const scratch = sendScratch
     const meta = sendMeta
@@ -265,6 +269,31 @@ class QUICConnection extends EventTarget {
         const to = this.dests[meta[2 + 2 * i]]
         this.socket.sendPacket(len === size ? out : out.subarray(off, off + len), to.port, to.host, this.onSent)
         off += len
+      }
+      if (n < MAX_PACKETS) break
+    }
+    this.arm()
+  }
+
+  /**
+   * Flush through native batched sends on the socket's fd: one system call per burst, and no
+   * packet bytes cross into JS.
+   * @param {number} fd
+   */
+  flushToFd(fd) {
+    for (let burst = 0; ; burst += MAX_PACKETS) {
+      if (burst >= MAX_BURST) {
+        this.schedule()
+        break
+      }
+      let n
+      try {
+        n = this.native.sendToFd(fd, MAX_PACKETS)
+      } catch (e) {
+        // A socket error (unreachable peer): reported once; quiche retransmits or times out.
+        if (/** @type {any} */ (e)?.code === 'ERR_QUIC_IO') this.handleSendError(/** @type {Error} */ (e))
+        else this.schedule()
+        break
       }
       if (n < MAX_PACKETS) break
     }

@@ -10,6 +10,7 @@ const net = require('node:net')
 const errors = require('./errors.js')
 const events = require('./events.js')
 const utils = require('./utils.js')
+const native = require('./native.js')
 
 /** Length of every connection id this library issues; short headers are routed by it. */
 const CID_LENGTH = 20
@@ -22,10 +23,23 @@ const DEFAULT_BUFFER_SIZE = 4 * 1024 * 1024
  * @property {(err: Error) => void} handleSendError
  */
 
+/**
+ * The fd behind a dgram socket, found without the deprecated `_handle` getter; -1 if the
+ * platform or this Node version does not allow batched native sends.
+ * @param {dgram.Socket} socket
+ */
+function socketFd(socket) {
+  if (!native.canSendToFd()) return -1
+  const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol')
+  const fd = state === undefined ? undefined : /** @type {any} */ (socket)[state]?.handle?.fd
+  return Number.isInteger(fd) && fd >= 0 ? fd : -1
+}
+
 class QUICSocket extends EventTarget {
   /**
    * @param {{ resolveHostname?: (hostname: string) => string | PromiseLike<string>,
-   *           socket?: dgram.Socket, recvBufferSize?: number, sendBufferSize?: number, logger?: unknown }} [opts]
+   *           socket?: dgram.Socket, recvBufferSize?: number, sendBufferSize?: number, batchedSend?: boolean,
+ *           logger?: unknown }} [opts]
    */
   constructor(opts = {}) {
     super()
@@ -33,6 +47,10 @@ class QUICSocket extends EventTarget {
     /** @type {dgram.Socket | undefined} a socket handed in by the caller, already bound or not */
     this.givenSocket = opts.socket
     this.recvBufferSize = opts.recvBufferSize ?? DEFAULT_BUFFER_SIZE
+    /** Send bursts with one native `sendmmsg` on the socket's fd where the platform allows. */
+    this.batchedSend = opts.batchedSend ?? true
+    /** The socket's fd for batched sends; -1: every packet goes through `dgram.send`. */
+    this.fd = -1
     this.sendBufferSize = opts.sendBufferSize ?? DEFAULT_BUFFER_SIZE
     /** @type {dgram.Socket | null} */
     this.socket = null
@@ -121,6 +139,7 @@ class QUICSocket extends EventTarget {
       // The kernel caps the sizes (net.core.rmem_max); the defaults still work, only slower.
     }
     socket.on('message', this.handleMessage)
+    this.fd = this.batchedSend ? socketFd(socket) : -1
     const addr = socket.address()
     this.socket = socket
     this._host = addr.address
@@ -167,6 +186,7 @@ class QUICSocket extends EventTarget {
     if (this.givenSocket == null) await new Promise((resolve) => socket.close(() => resolve(undefined)))
     socket.off('error', this.handleError)
     this.socket = null
+    this.fd = -1
     this._closed = true
     this.dispatchEvent(new events.EventQUICSocketClose())
     this.dispatchEvent(new events.EventQUICSocketStopped())

@@ -94,6 +94,12 @@ pub struct Connection {
     next_peer_bidi: u64,
     next_peer_uni: u64,
     scids_issued: Vec<Buffer>,
+    dropped_sends: u64,
+}
+
+thread_local! {
+    /// Packets are built here before the batched send; JS runs on one thread, so one suffices.
+    static SEND_SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 fn check_cid(bytes: &[u8], field: &'static str) -> QuicResult<()> {
@@ -152,6 +158,7 @@ impl Connection {
             next_peer_bidi: if is_server { 0 } else { 1 },
             next_peer_uni: if is_server { 2 } else { 3 },
             scids_issued: Vec::new(),
+            dropped_sends: 0,
         };
         if let Some(w) = &config.keylog {
             c.conn.set_keylog(Box::new(w.clone()));
@@ -270,6 +277,48 @@ impl Connection {
         }
         meta[0] = self.dest_generation;
         Ok(count as u32)
+    }
+
+    /// Produces up to `max_packets` packets and hands them to the kernel on `fd` in one batch.
+    /// Returns how many packets were produced (the caller loops while it gets `max_packets`).
+    pub fn send_to_fd_raw(&mut self, fd: i32, max_packets: usize) -> QuicResult<usize> {
+        let mtu = self.conn.max_send_udp_payload_size();
+        SEND_SCRATCH.with(|cell| {
+            let mut buf = cell.borrow_mut();
+            if buf.len() < max_packets * mtu {
+                buf.resize(max_packets * mtu, 0);
+            }
+            let mut packets = Vec::with_capacity(max_packets);
+            let mut off = 0;
+            while packets.len() < max_packets {
+                match self.conn.send(&mut buf[off..off + mtu]) {
+                    Ok((n, info)) => {
+                        packets.push((off, n, info.to));
+                        off += n;
+                    }
+                    Err(quiche::Error::Done) => break,
+                    Err(e) => {
+                        let _ = self.conn.close(false, 0x1, b"send failed");
+                        return Err(e.into());
+                    }
+                }
+            }
+            if packets.is_empty() {
+                return Ok(0);
+            }
+            let sent = crate::udp::send_batch(fd, &buf, &packets);
+            self.dropped_sends += sent.dropped as u64;
+            if let Some(errno) = sent.error {
+                return Err(QuicError {
+                    wire_code: Some(errno as u64),
+                    ..QuicError::new(
+                        ErrorCode::Io,
+                        format!("sendmmsg: {}", std::io::Error::from_raw_os_error(errno)),
+                    )
+                });
+            }
+            Ok(packets.len())
+        })
     }
 
     fn is_local(&self, id: u64) -> bool {
@@ -512,6 +561,31 @@ impl Connection {
         #[napi(ts_arg_type = "Uint32Array")] meta: MutU32s<'_>,
     ) -> napi::Result<u32> {
         self.send_raw(out, meta).napi(&env)
+    }
+
+    /// Like `send`, but hands the packets to the kernel itself on the UDP socket `fd` in one
+    /// `sendmmsg` per call (Linux; see `canSendToFd`). Returns how many packets it produced, at
+    /// most `maxPackets`: call again while it returns `maxPackets`. Throws `ERR_QUIC_IO` (errno in
+    /// `wireCode`) when the socket refuses them (e.g. EHOSTUNREACH).
+    #[napi(catch_unwind)]
+    pub fn send_to_fd(&mut self, env: Env, fd: i32, max_packets: u32) -> napi::Result<u32> {
+        if fd < 0 || max_packets == 0 {
+            return Err(QuicError::argument(
+                "fd",
+                "a socket fd and at least one packet are needed",
+            )
+            .throw(&env));
+        }
+        self.send_to_fd_raw(fd, max_packets as usize)
+            .map(|n| n as u32)
+            .napi(&env)
+    }
+
+    /// Packets `sendToFd` produced but the kernel would not take (full socket buffer): QUIC
+    /// recovers them as losses.
+    #[napi(getter)]
+    pub fn dropped_sends(&self) -> f64 {
+        self.dropped_sends as f64
     }
 
     /// The destination table that `send` slots index, as `{ host, port }`.

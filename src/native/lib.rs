@@ -12,6 +12,7 @@ pub mod packet;
 pub mod stats;
 pub mod tls;
 pub mod token;
+pub mod udp;
 
 #[cfg(test)]
 mod tests;
