@@ -24,4 +24,52 @@ const cpuSince = (start) => {
 /** @param {number} ms */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-module.exports = { pki, percentile, cpuSince, sleep }
+/**
+ * Sequential ping-pongs of `p.size` bytes over a Node duplex (TLS socket, HTTP/2 stream).
+ * @param {import('node:stream').Duplex} duplex
+ * @param {{ count: number, size: number }} p
+ */
+async function pingPong(duplex, p) {
+  const ping = Buffer.alloc(p.size, 1)
+  const times = []
+  for (let i = 0; i < p.count; i++) {
+    const t0 = performance.now()
+    let got = 0
+    const done = new Promise((resolve) => {
+      const on = (/** @type {Buffer} */ d) => {
+        got += d.length
+        if (got >= p.size) {
+          duplex.off('data', on)
+          resolve(undefined)
+        }
+      }
+      duplex.on('data', on)
+    })
+    duplex.write(ping)
+    await done
+    times.push((performance.now() - t0) * 1000)
+  }
+  times.sort((a, b) => a - b)
+  return { count: p.count, p50us: percentile(times, 50), p99us: percentile(times, 99) }
+}
+
+/**
+ * Runs `task` `count` times with `inFlight` at once; returns the rate.
+ * @param {{ count: number, inFlight: number }} p
+ * @param {() => Promise<void>} task
+ */
+async function pool(p, task) {
+  let next = 0
+  const t0 = performance.now()
+  const worker = async () => {
+    while (next < p.count) {
+      next++
+      await task()
+    }
+  }
+  await Promise.all(Array.from({ length: p.inFlight }, worker))
+  const seconds = (performance.now() - t0) / 1000
+  return { count: p.count, seconds, perSecond: p.count / seconds }
+}
+
+module.exports = { pki, percentile, cpuSince, sleep, pingPong, pool }

@@ -3,7 +3,7 @@
 // Benchmark peers for node:http2 (TLS), the usual alternative for many streams on one connection.
 const http2 = require('node:http2')
 const crypto = require('node:crypto')
-const { pki, percentile, cpuSince } = require('./common.js')
+const { pki, cpuSince, pingPong, pool } = require('./common.js')
 
 /** @param {string} scenario */
 async function server(scenario) {
@@ -66,29 +66,9 @@ const clients = {
   },
   async rtt(port, p) {
     const session = await dial(port)
-    const req = session.request({ ':method': 'POST', ':path': '/' })
-    const ping = Buffer.alloc(p.size, 1)
-    const times = []
-    for (let i = 0; i < p.count; i++) {
-      const t0 = performance.now()
-      let got = 0
-      const done = new Promise((resolve) => {
-        const on = (/** @type {Buffer} */ d) => {
-          got += d.length
-          if (got >= p.size) {
-            req.off('data', on)
-            resolve(undefined)
-          }
-        }
-        req.on('data', on)
-      })
-      req.write(ping)
-      await done
-      times.push((performance.now() - t0) * 1000)
-    }
+    const result = await pingPong(session.request({ ':method': 'POST', ':path': '/' }), p)
     session.destroy()
-    times.sort((a, b) => a - b)
-    return { count: p.count, p50us: percentile(times, 50), p99us: percentile(times, 99) }
+    return result
   },
   async handshakes(port, p) {
     const t0 = performance.now()
@@ -103,19 +83,12 @@ const clients = {
   async streams(port, p) {
     const session = await dial(port)
     const data = Buffer.alloc(p.size, 3)
-    let next = 0
-    const t0 = performance.now()
-    const worker = async () => {
-      while (next < p.count) {
-        next++
-        const n = await exchange(session, data)
-        if (n !== p.size) throw new Error(`echoed ${n} of ${p.size}`)
-      }
-    }
-    await Promise.all(Array.from({ length: p.inFlight }, worker))
-    const seconds = (performance.now() - t0) / 1000
+    const result = await pool(p, async () => {
+      const n = await exchange(session, data)
+      if (n !== p.size) throw new Error(`echoed ${n} of ${p.size}`)
+    })
     session.destroy()
-    return { count: p.count, seconds, perSecond: p.count / seconds }
+    return result
   },
   async idle(port, p) {
     /** @type {http2.ClientHttp2Session[]} */

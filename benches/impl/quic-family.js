@@ -3,7 +3,7 @@
 // Benchmark peers for QUIC libraries with the @matrixai/quic API: this one and the published 2.x
 // (which needs crypto callbacks and is ESM-only). Both speak Web Streams over QUICStream.
 const crypto = require('node:crypto')
-const { pki, percentile, cpuSince } = require('./common.js')
+const { pki, percentile, cpuSince, pool } = require('./common.js')
 
 /** @param {any} lib @param {boolean} legacy */
 function family(lib, legacy) {
@@ -126,19 +126,12 @@ function family(lib, legacy) {
     async streams(port, p) {
       const c = await dial(port)
       const data = Buffer.alloc(p.size, 3)
-      let next = 0
-      const t0 = performance.now()
-      const worker = async () => {
-        while (next < p.count) {
-          next++
-          const n = await echo(c.connection.newStream(), data)
-          if (n !== p.size) throw new Error(`echoed ${n} of ${p.size}`)
-        }
-      }
-      await Promise.all(Array.from({ length: p.inFlight }, worker))
-      const seconds = (performance.now() - t0) / 1000
+      const result = await pool(p, async () => {
+        const n = await echo(c.connection.newStream(), data)
+        if (n !== p.size) throw new Error(`echoed ${n} of ${p.size}`)
+      })
       await c.destroy({ force: true })
-      return { count: p.count, seconds, perSecond: p.count / seconds }
+      return result
     },
     async idle(port, p) {
       /** @type {any[]} */

@@ -3,7 +3,7 @@
 // Benchmark peers for node:tls over TCP (TLS 1.3), the usual alternative for one reliable stream.
 const tls = require('node:tls')
 const crypto = require('node:crypto')
-const { pki, percentile, cpuSince } = require('./common.js')
+const { pki, cpuSince, pingPong } = require('./common.js')
 
 /** @param {string} scenario */
 async function server(scenario) {
@@ -49,28 +49,9 @@ const clients = {
   async rtt(port, p) {
     const sock = await dial(port)
     sock.setNoDelay(true)
-    const ping = Buffer.alloc(p.size, 1)
-    const times = []
-    for (let i = 0; i < p.count; i++) {
-      const t0 = performance.now()
-      let got = 0
-      const done = new Promise((resolve) => {
-        const on = (/** @type {Buffer} */ d) => {
-          got += d.length
-          if (got >= p.size) {
-            sock.off('data', on)
-            resolve(undefined)
-          }
-        }
-        sock.on('data', on)
-      })
-      sock.write(ping)
-      await done
-      times.push((performance.now() - t0) * 1000)
-    }
+    const result = await pingPong(sock, p)
     sock.destroy()
-    times.sort((a, b) => a - b)
-    return { count: p.count, p50us: percentile(times, 50), p99us: percentile(times, 99) }
+    return result
   },
   async handshakes(port, p) {
     const t0 = performance.now()
