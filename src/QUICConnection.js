@@ -230,15 +230,10 @@ class QUICConnection extends EventTarget {
     if (this.native.isClosed()) this.release()
   }
 
+  /** Sends what is ready in bounded bursts, then re-arms the timer. */
   flush() {
     if (this.released) return
-    if (this.socket.fd >= 0) {
-      this.flushToFd(this.socket.fd)
-      return
-    }
-    // One scratch area for every connection: flushes run one at a time and copy out what they wrote.
-    const scratch = sendScratch
-    const meta = sendMeta
+    const fd = this.socket.fd
     for (let burst = 0; ; burst += MAX_PACKETS) {
       if (burst >= MAX_BURST) {
         // Yield so ACKs and the peer's data get in between bursts; the rest goes next turn.
@@ -247,50 +242,10 @@ class QUICConnection extends EventTarget {
       }
       let n
       try {
-        n = this.native.send(scratch, meta)
+        n = fd >= 0 ? this.native.sendToFd(fd, MAX_PACKETS) : this.sendThroughDgram()
       } catch (e) {
-        // quiche closed the connection; it is reported by the next poll.
-        this.schedule()
-        break
-      }
-      if (n === 0) break
-      if (meta[0] !== this.destGeneration) {
-        this.destGeneration = meta[0]
-        this.dests = this.native.destinations()
-      }
-      let size = 0
-      for (let i = 0; i < n; i++) size += meta[1 + 2 * i]
-      // dgram reads the bytes after this returns (DNS step, full socket queue): hand it a copy.
-      const out = Buffer.allocUnsafe(size)
-      scratch.copy(out, 0, 0, size)
-      let off = 0
-      for (let i = 0; i < n; i++) {
-        const len = meta[1 + 2 * i]
-        const to = this.dests[meta[2 + 2 * i]]
-        this.socket.sendPacket(len === size ? out : out.subarray(off, off + len), to.port, to.host, this.onSent)
-        off += len
-      }
-      if (n < MAX_PACKETS) break
-    }
-    this.arm()
-  }
-
-  /**
-   * Flush through native batched sends on the socket's fd: one system call per burst, and no
-   * packet bytes cross into JS.
-   * @param {number} fd
-   */
-  flushToFd(fd) {
-    for (let burst = 0; ; burst += MAX_PACKETS) {
-      if (burst >= MAX_BURST) {
-        this.schedule()
-        break
-      }
-      let n
-      try {
-        n = this.native.sendToFd(fd, MAX_PACKETS)
-      } catch (e) {
-        // A socket error (unreachable peer): reported once; quiche retransmits or times out.
+        // A socket error (unreachable peer) is reported once; quiche retransmits or times out.
+        // Anything else means quiche closed the connection, which the next poll reports.
         if (/** @type {any} */ (e)?.code === 'ERR_QUIC_IO') this.handleSendError(/** @type {Error} */ (e))
         else this.schedule()
         break
@@ -298,6 +253,35 @@ class QUICConnection extends EventTarget {
       if (n < MAX_PACKETS) break
     }
     this.arm()
+  }
+
+  /**
+   * One burst through `dgram.send`, for platforms without batched native sends. Returns the
+   * packet count.
+   */
+  sendThroughDgram() {
+    // One scratch area for every connection: flushes run one at a time and copy out what they wrote.
+    const scratch = sendScratch
+    const meta = sendMeta
+    const n = this.native.send(scratch, meta)
+    if (n === 0) return 0
+    if (meta[0] !== this.destGeneration) {
+      this.destGeneration = meta[0]
+      this.dests = this.native.destinations()
+    }
+    let size = 0
+    for (let i = 0; i < n; i++) size += meta[1 + 2 * i]
+    // dgram reads the bytes after this returns (DNS step, full socket queue): hand it a copy.
+    const out = Buffer.allocUnsafe(size)
+    scratch.copy(out, 0, 0, size)
+    let off = 0
+    for (let i = 0; i < n; i++) {
+      const len = meta[1 + 2 * i]
+      const to = this.dests[meta[2 + 2 * i]]
+      this.socket.sendPacket(len === size ? out : out.subarray(off, off + len), to.port, to.host, this.onSent)
+      off += len
+    }
+    return n
   }
 
   arm() {

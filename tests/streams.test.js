@@ -259,3 +259,27 @@ test('a peer stream waits for the listener: streams in the first flight are not 
   await client.destroy()
   await ev
 })
+
+test('the dgram.send path (no batched native sends) moves the same bytes', async (t) => {
+  const { QUICSocket, QUICServer, QUICClient } = require('../index.js')
+  const { fixtures } = require('./helpers/quic.js')
+  const serverSocket = new QUICSocket({ batchedSend: false })
+  await serverSocket.start({ host: '127.0.0.1', port: 0 })
+  const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert }, socket: serverSocket })
+  await server.start()
+  echoServer(server)
+  const clientSocket = new QUICSocket({ batchedSend: false })
+  await clientSocket.start({ host: '127.0.0.1', port: 0 })
+  t.after(async () => {
+    await server.stop({ force: true })
+    await serverSocket.stop({ force: true })
+    await clientSocket.stop({ force: true })
+  })
+  assert.equal(serverSocket.fd, -1)
+  const client = await QUICClient.createQUICClient({ host: '127.0.0.1', port: server.port, serverName: 'localhost', socket: clientSocket, config: { ca: fixtures.ca } })
+  const s = client.connection.newStream()
+  const data = pattern(4 * MiB, 17)
+  const [back] = await Promise.all([readAll(s.readable), writeAll(s.writable, data)])
+  assert.ok(back.equals(data))
+  await client.destroy()
+})
