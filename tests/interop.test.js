@@ -197,6 +197,20 @@ test('aioquic client → our server: key update, close with code and reason, ret
   assert.equal((await aioquicClient(mtls.port, ['--scenario', 'echo', '--cert', fx('client.crt'), '--key', fx('client.key')])).ok, true)
 })
 
+test('aioquic client → our server: idle timeout on both sides', opts, async (t) => {
+  const server = await ourServer(t, { config: { maxIdleTimeout: 500 } })
+  /** @type {Promise<any>} */
+  const serverError = new Promise((resolve) => {
+    server.addEventListener(events.EventQUICServerConnection.name, (/** @type {any} */ e) => {
+      e.detail.addEventListener(events.EventQUICConnectionError.name, (/** @type {any} */ ee) => resolve(ee.detail))
+    })
+  })
+  const r = await aioquicClient(server.port, ['--scenario', 'idle', '--idle', '0.5'])
+  assert.equal(r.ok, true)
+  const err = await Promise.race([serverError, sleep(5000).then(() => null)])
+  assert.ok(err instanceof errors.ErrorQUICConnectionIdleTimeout, String(err))
+})
+
 test('aioquic client → our server: session resumption and 0-RTT data', opts, async (t) => {
   const server = await ourServer(t)
   const r = await aioquicClient(server.port, ['--scenario', 'resume'])
