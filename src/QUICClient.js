@@ -13,6 +13,28 @@ const { createNativeConfig } = require('./native-options.js')
 const QUICSocket = require('./QUICSocket.js')
 const QUICConnection = require('./QUICConnection.js')
 
+/** Native configs by their options: building one with the system trust store takes ~10 ms. */
+const configCache = new Map()
+const CONFIG_CACHE_SIZE = 16
+
+/**
+ * A native config for these options, shared by clients that use the same ones (quiche's config
+ * is only read when a connection is made; the key log file is meant to be shared).
+ * @param {import('./native/binding').ConfigOptions} opts
+ */
+function cachedNativeConfig(opts) {
+  const key = JSON.stringify(opts, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v))
+  let c = configCache.get(key)
+  if (c === undefined) {
+    c = createNativeConfig(opts)
+    if (configCache.size >= CONFIG_CACHE_SIZE) configCache.delete(configCache.keys().next().value)
+  } else {
+    configCache.delete(key)
+  }
+  configCache.set(key, c)
+  return c
+}
+
 /** How long connecting may take when the caller sets no timer. */
 const DEFAULT_CONNECT_TIMEOUT = 15_000
 
@@ -43,7 +65,7 @@ class QUICClient extends EventTarget {
     const signal = AbortSignal.any([cancelSignal, ...(ctx.signal ? [ctx.signal] : [])])
     signal.throwIfAborted()
     const cfg = config.mergeConfig(config.clientDefault, opts.config)
-    const nativeConfig = createNativeConfig(config.toNativeOptions(cfg))
+    const nativeConfig = cachedNativeConfig(config.toNativeOptions(cfg))
     utils.checkPort(opts.port)
     const shared = opts.socket != null
     /** @type {QUICSocket} */
