@@ -84,6 +84,8 @@ class QUICConnection extends EventTarget {
     /** @type {'starting' | 'running' | 'stopping' | 'stopped'} */
     this.state = 'starting'
     this.released = false
+    this.verifying = false
+    this.sendErrorReported = false
     /** Whether peer streams are announced as they come (after start). */
     this.announced = false
     /** @type {Error | undefined} */
@@ -181,8 +183,9 @@ class QUICConnection extends EventTarget {
   }
 
   /**
-   * @internal Marks the connection for a flush once the current burst of promise jobs is done:
-   * writes and reads made together share one flush, and a reply leaves in the same loop turn.
+   * @internal Marks the connection for one flush in the next check phase: every write and read
+   * of this turn shares it, so many small streams fill packets together (a flush per microtask
+   * measured 2× fewer streams/s).
    * @transmits
    */
   markDirty() {
@@ -473,7 +476,6 @@ class QUICConnection extends EventTarget {
           this.checkSettled()
         })
       }
-      this.closeCode = { isApp, errorCode }
       if (!this.released) {
         this.native.close(isApp, errorCode, reason)
         this.flush()
