@@ -365,6 +365,11 @@ class QUICConnection extends EventTarget {
    */
   openPending(queue, bidi) {
     while (queue.length > 0) {
+      // A stream cancelled while it waited never takes an id.
+      if (/** @type {QUICStream} */ (queue[0]).closed) {
+        queue.shift()
+        continue
+      }
       const id = this.native.openStream(bidi)
       if (id == null) return
       const s = /** @type {QUICStream} */ (queue.shift())

@@ -52,11 +52,11 @@ class QUICStream extends EventTarget {
     if (streamId !== undefined) this.resolveOpened(undefined)
     // A peer stream may be announced because a higher id arrived (RFC 9000 §3.2 opens the lower
     // ones implicitly) before quiche holds any state for it: its I/O waits until quiche reports it.
+    this.known = initiated === 'local'
     const known = utils.promise()
     this.knownP = known.p
-    this.resolveKnown = known.resolveP
-    this.knownP.catch(() => {})
-    if (initiated === 'local') this.resolveKnown(undefined)
+    this.resolveKnownP = known.resolveP
+    if (this.known) this.resolveKnownP(undefined)
     const closed = utils.promise()
     /** Resolves when both directions are finished. */
     this.closedP = closed.p
@@ -116,9 +116,27 @@ class QUICStream extends EventTarget {
     this.resolveOpened(undefined)
   }
 
+  /** @internal quiche holds state for the stream now. */
+  resolveKnown() {
+    if (this.known) return
+    this.known = true
+    this.resolveKnownP(undefined)
+  }
+
+  /** Whether I/O can go to the native stream without waiting. */
+  get ready() {
+    return this.known && this.streamId !== undefined
+  }
+
+  /** Waits until the stream has an id and quiche knows it (rejects if it fails first). */
+  async untilReady() {
+    await this.openedP
+    await this.knownP
+  }
+
   /** @internal New data, a FIN or a reset arrived. */
   onReadable() {
-    this.resolveKnown(undefined)
+    this.resolveKnown()
     const w = this.readWaiter
     if (w != null) {
       this.readWaiter = null
@@ -128,7 +146,7 @@ class QUICStream extends EventTarget {
 
   /** @internal Capacity came back, or the peer stopped the stream. */
   onWritable() {
-    this.resolveKnown(undefined)
+    this.resolveKnown()
     const w = this.writeWaiter
     if (w != null) {
       this.writeWaiter = null
@@ -150,8 +168,8 @@ class QUICStream extends EventTarget {
 
   /** @param {ReadableStreamDefaultController<Uint8Array>} controller */
   async pull(controller) {
-    await this.openedP
-    await this.knownP
+    // Settled promises still cost a microtask hop each: skip them on the hot path.
+    if (!this.ready) await this.untilReady()
     const conn = this.connection
     const id = /** @type {number} */ (this.streamId)
     for (;;) {
@@ -181,14 +199,24 @@ class QUICStream extends EventTarget {
     }
   }
 
-  /** @param {unknown} reason */
+  /** The readable was cancelled: STOP_SENDING. @param {unknown} reason */
   async cancelRead(reason) {
     if (this._readClosed) return
     this.finishRead()
+    this.shutdown('read', reason)
+  }
+
+  /**
+   * Tells the peer this side stops a direction (STOP_SENDING for 'read', RESET_STREAM for
+   * 'write') with the code `reasonToCode` gives.
+   * @param {'read' | 'write'} direction
+   * @param {unknown} reason
+   */
+  shutdown(direction, reason) {
     if (this.streamId === undefined || this._destroyed) return
-    const code = this.connection.reasonToCode('read', reason)
+    const code = this.connection.reasonToCode(direction, reason)
     try {
-      this.connection.native.streamShutdown(this.streamId, 'read', code)
+      this.connection.native.streamShutdown(this.streamId, direction, code)
       this.connection.markDirty()
     } catch {
       // Already finished on the native side: nothing to stop.
@@ -200,8 +228,7 @@ class QUICStream extends EventTarget {
     if (!(chunk instanceof Uint8Array)) throw new TypeError('a QUICStream writes Uint8Array chunks')
     // A zero-length write carries nothing; QUIC has no use for it.
     if (chunk.byteLength === 0) return
-    await this.openedP
-    await this.knownP
+    if (!this.ready) await this.untilReady()
     const conn = this.connection
     const id = /** @type {number} */ (this.streamId)
     let off = 0
@@ -234,8 +261,7 @@ class QUICStream extends EventTarget {
 
   async closeWrite() {
     if (this._writeClosed) return
-    await this.openedP
-    await this.knownP
+    if (!this.ready) await this.untilReady()
     try {
       this.connection.native.streamSend(/** @type {number} */ (this.streamId), new Uint8Array(0), true)
       this.connection.markDirty()
@@ -246,45 +272,39 @@ class QUICStream extends EventTarget {
     }
   }
 
-  /** @param {unknown} reason */
+  /** The writable was aborted: RESET_STREAM. @param {unknown} reason */
   async abortWrite(reason) {
     if (this._writeClosed) return
     this.finishWrite()
-    if (this.streamId === undefined || this._destroyed) return
-    const code = this.connection.reasonToCode('write', reason)
-    try {
-      this.connection.native.streamShutdown(this.streamId, 'write', code)
-      this.connection.markDirty()
-    } catch {
-      // Already finished natively.
-    }
+    this.shutdown('write', reason)
+  }
+
+  /** The stream's error for a failed native read. @param {unknown} e */
+  readError(e) {
+    return this.peerError(e, 'ERR_QUIC_STREAM_RESET', 'read')
+  }
+
+  /** The stream's error for a failed native write. @param {unknown} e */
+  writeError(e) {
+    return this.peerError(e, 'ERR_QUIC_STREAM_STOPPED', 'write')
   }
 
   /**
-   * The stream's error for a native read failure.
+   * The peer's RESET_STREAM (seen reading) or STOP_SENDING (seen writing) as a stream error with
+   * its code and `codeToReason`'s reason; anything else is the connection's failure.
    * @param {unknown} e
+   * @param {string} nativeCode
+   * @param {'read' | 'write'} direction
    */
-  readError(e) {
+  peerError(e, nativeCode, direction) {
     const n = /** @type {any} */ (e)
-    if (n?.code === 'ERR_QUIC_STREAM_RESET') {
-      return new errors.ErrorQUICStreamPeerRead(`the peer reset stream ${this.streamId} with code ${n.wireCode}`, {
-        cause: e,
-        data: { code: n.wireCode, reason: this.connection.codeToReason('read', n.wireCode) },
-      })
-    }
-    return this.connection.streamFailure(e)
-  }
-
-  /** @param {unknown} e */
-  writeError(e) {
-    const n = /** @type {any} */ (e)
-    if (n?.code === 'ERR_QUIC_STREAM_STOPPED') {
-      return new errors.ErrorQUICStreamPeerWrite(`the peer stopped stream ${this.streamId} with code ${n.wireCode}`, {
-        cause: e,
-        data: { code: n.wireCode, reason: this.connection.codeToReason('write', n.wireCode) },
-      })
-    }
-    return this.connection.streamFailure(e)
+    if (n?.code !== nativeCode) return this.connection.streamFailure(e)
+    const Cls = direction === 'read' ? errors.ErrorQUICStreamPeerRead : errors.ErrorQUICStreamPeerWrite
+    const what = direction === 'read' ? 'reset' : 'stopped'
+    return new Cls(`the peer ${what} stream ${this.streamId} with code ${n.wireCode}`, {
+      cause: e,
+      data: { code: n.wireCode, reason: this.connection.codeToReason(direction, n.wireCode) },
+    })
   }
 
   finishRead() {
@@ -308,26 +328,40 @@ class QUICStream extends EventTarget {
   }
 
   /**
-   * Ends both directions now: cancels reading and aborts writing with `reason` (`force`), or
-   * waits for the writer to finish first.
+   * Ends both directions: at once with `reason` (`force`, the default: STOP_SENDING and
+   * RESET_STREAM, pending reads and writes fail), or after the writer finished.
    * @param {{ force?: boolean, reason?: unknown }} [opts]
    */
   async destroy({ force = true, reason } = {}) {
     if (this._destroyed) return
     this.dispatchEvent(new events.EventQUICStreamDestroy())
-    if (!force && !this._writeClosed) {
-      await this.closedP
-    } else {
-      await Promise.allSettled([this.readable.cancel(reason), this.writable.abort(reason)])
-    }
+    if (!force && !this._writeClosed) await this.closedP
     this.cancel(reason)
     await this.closedP
   }
 
-  /** Cancels both directions with `reason` (synchronous form of `destroy`). @param {unknown} [reason] */
+  /**
+   * Cancels both directions with `reason` now. Works on the native stream directly, so readers
+   * and writers that hold locks on `readable` / `writable` see their reads and writes fail.
+   * @param {unknown} [reason]
+   */
   cancel(reason) {
-    if (!this._readClosed) void this.readable.cancel(reason).catch(() => {})
-    if (!this._writeClosed) void this.writable.abort(reason).catch(() => {})
+    if (!this._readClosed) {
+      const err = new errors.ErrorQUICStreamLocalRead('the stream was cancelled', { cause: reason })
+      this.readController?.error(err)
+      this.readWaiter?.reject(err)
+      this.readWaiter = null
+      this.finishRead()
+      this.shutdown('read', reason)
+    }
+    if (!this._writeClosed) {
+      const err = new errors.ErrorQUICStreamLocalWrite('the stream was cancelled', { cause: reason })
+      this.writeController?.error(err)
+      this.writeWaiter?.reject(err)
+      this.writeWaiter = null
+      this.finishWrite()
+      this.shutdown('write', reason)
+    }
   }
 
   /**
@@ -340,7 +374,7 @@ class QUICStream extends EventTarget {
     /** Why the stream ended early. @type {Error | undefined} */
     this.failure = err
     this.rejectOpened(err)
-    this.resolveKnown(undefined)
+    this.resolveKnown()
     this.readWaiter?.reject(err)
     this.writeWaiter?.reject(err)
     this.readWaiter = null

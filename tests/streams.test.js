@@ -283,3 +283,39 @@ test('the dgram.send path (no batched native sends) moves the same bytes', async
   assert.ok(back.equals(data))
   await client.destroy()
 })
+
+test('destroy ends a stream whose readable and writable are locked; the peer sees the codes', async (t) => {
+  const reasonToCode = () => 99
+  const server = await startServer(t, { reasonToCode })
+  /** @type {Promise<unknown>} */
+  const peerRead = new Promise((resolve) => {
+    onServerStreams(server, (s) => {
+      readAll(s.readable).then(resolve, resolve)
+    })
+  })
+  const client = await connect(t, server.port, { reasonToCode })
+  const s = client.connection.newStream()
+  const writer = s.writable.getWriter()
+  await writer.write(Buffer.from('hello'))
+  const reader = s.readable.getReader()
+  const pendingRead = reader.read()
+  await sleep(20)
+  await s.destroy()
+  await assert.rejects(pendingRead, errors.ErrorQUICStreamLocalRead)
+  await assert.rejects(writer.write(Buffer.from('more')), errors.ErrorQUICStreamLocalWrite)
+  assert.equal(s.closed, true)
+  assert.equal(client.connection.streams.size, 0)
+  const err = await peerRead
+  assert.ok(err instanceof errors.ErrorQUICStreamPeerRead, String(err))
+  assert.equal(/** @type {any} */ (err).data.code, 99)
+  // A stream cancelled while waiting for credit never takes an id.
+  const limited = await startServer(t, { config: { initialMaxStreamsBidi: 1 } })
+  onServerStreams(limited, () => {})
+  const c2 = await connect(t, limited.port)
+  const first = c2.connection.newStream()
+  await first.writable.getWriter().write(Buffer.from('x'))
+  const waiting = c2.connection.newStream()
+  assert.equal(waiting.streamId, undefined)
+  waiting.cancel('no longer needed')
+  assert.equal(waiting.closed, true)
+})
