@@ -23,7 +23,11 @@ const CONFIG_CACHE_SIZE = 16
  * @param {import('./native/binding').ConfigOptions} opts
  */
 function cachedNativeConfig(opts) {
-  const key = JSON.stringify(opts, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v))
+  // `this[k]` is the value before toJSON, so bytes (Buffer or not) become compact base64.
+  const key = JSON.stringify(opts, function (k, v) {
+    const raw = this[k]
+    return raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') : v
+  })
   let c = configCache.get(key)
   if (c === undefined) {
     c = createNativeConfig(opts)
@@ -117,7 +121,7 @@ class QUICClient extends EventTarget {
       ])
     } catch (e) {
       await conn.stop({ isApp: true, errorCode: 0, force: true }).catch(() => {})
-      conn.destroy()
+      conn.destroy(/** @type {Error} */ (e))
       if (!shared) await socket.stop({ force: true })
       throw e
     } finally {

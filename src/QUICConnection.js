@@ -26,6 +26,24 @@ const SLOT = 1500
 const sendScratch = Buffer.allocUnsafe(MAX_PACKETS * SLOT)
 const sendMeta = new Uint32Array(1 + 2 * MAX_PACKETS)
 
+/**
+ * The certificates in PEM input (one PEM or several, strings or bytes), DER.
+ * @param {import('../index').PEMInput | undefined} pem
+ * @returns {Uint8Array[]}
+ */
+function parseCertificates(pem) {
+  if (pem == null) return []
+  /** @type {Uint8Array[]} */
+  const out = []
+  for (const item of Array.isArray(pem) ? pem : [pem]) {
+    const text = typeof item === 'string' ? item : Buffer.from(item).toString()
+    for (const m of text.matchAll(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g)) {
+      out.push(new crypto.X509Certificate(m[0]).raw)
+    }
+  }
+  return out
+}
+
 /** @typedef {import('./QUICSocket.js')} QUICSocket */
 /** @typedef {import('../index').QUICConfig} QUICConfig */
 
@@ -81,6 +99,8 @@ class QUICConnection extends EventTarget {
     this.serviceQueued = false
     this.lastRinfoHost = this._remoteHost
     this.lastRinfoPort = this._remotePort
+    /** The encoded address the last datagram came from. */
+    this.rinfoBytes = this.peerBytes
     /** @type {'starting' | 'running' | 'stopping' | 'stopped'} */
     this.state = 'starting'
     this.released = false
@@ -90,6 +110,8 @@ class QUICConnection extends EventTarget {
     this.announced = false
     /** @type {Error | undefined} */
     this.error = undefined
+    /** @type {Uint8Array[] | undefined} */
+    this.caDER = undefined
     const started = utils.promise()
     this.startedP = started.p
     this.resolveStarted = started.resolveP
@@ -175,7 +197,7 @@ class QUICConnection extends EventTarget {
       this.rinfoBytes = utils.encodeAddress(rinfo.address, rinfo.port)
     }
     try {
-      this.native.recv(msg, this.rinfoBytes ?? this.peerBytes)
+      this.native.recv(msg, this.rinfoBytes)
     } catch {
       // The packet made quiche close the connection; the next poll reports it.
     }
@@ -208,7 +230,10 @@ class QUICConnection extends EventTarget {
       this.cids.push(cid)
       this.socket.registerConnectionId(cid, this)
     }
-    for (const cid of ev.scidsRetired) this.socket.unregisterConnectionId(cid, this)
+    for (const cid of ev.scidsRetired) {
+      this.socket.unregisterConnectionId(cid, this)
+      this.cids = this.cids.filter((c) => !c.equals(cid))
+    }
     for (const pe of ev.pathEvents) {
       if (pe.type === 'peerMigrated') {
         this._remoteHost = pe.peer.host
@@ -334,20 +359,10 @@ class QUICConnection extends EventTarget {
     })
   }
 
-  /** The configured CA certificates, DER. */
+  /** The configured CA certificates, DER (parsed once). */
   caChainDER() {
-    const ca = this.config.ca
-    if (ca == null) return []
-    const list = Array.isArray(ca) ? ca : [ca]
-    /** @type {Uint8Array[]} */
-    const out = []
-    for (const item of list) {
-      const text = typeof item === 'string' ? item : Buffer.from(item).toString()
-      for (const m of text.matchAll(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g)) {
-        out.push(new crypto.X509Certificate(m[0]).raw)
-      }
-    }
-    return out
+    if (this.caDER === undefined) this.caDER = parseCertificates(this.config.ca)
+    return this.caDER
   }
 
   /** @param {number} id */
@@ -414,11 +429,12 @@ class QUICConnection extends EventTarget {
         }),
       ])
     } catch (e) {
+      const err = e instanceof errors.ErrorQUICStreamOpenAborted ? e : new errors.ErrorQUICStreamOpenAborted(undefined, { cause: e })
       const queue = type === 'bidi' ? this.pendingBidi : this.pendingUni
       const i = queue.indexOf(s)
       if (i >= 0) queue.splice(i, 1)
-      s.fail(e instanceof errors.ErrorQUICStreamOpenAborted ? e : new errors.ErrorQUICStreamOpenAborted(undefined, { cause: e }))
-      throw e instanceof errors.ErrorQUICStreamOpenAborted ? e : new errors.ErrorQUICStreamOpenAborted(undefined, { cause: e })
+      s.fail(err)
+      throw err
     } finally {
       signal?.removeEventListener('abort', onAbort)
     }
@@ -515,17 +531,21 @@ class QUICConnection extends EventTarget {
         : tls ? errors.ErrorQUICConnectionPeerTLS : errors.ErrorQUICConnectionPeer
       return new Cls(`${isLocal ? 'closed' : 'peer closed'} with ${e.isApp ? 'application' : 'transport'} code ${e.errorCode}${e.reason.length ? `: ${e.reason.toString()}` : ''}`, { data })
     }
-    if (peer != null && !(peer.isApp && peer.errorCode === 0) && !(!peer.isApp && peer.errorCode === 0)) return build(peer, false)
-    if (local != null && !(local.isApp && local.errorCode === 0) && !(!local.isApp && local.errorCode === 0)) return build(local, true)
+    // Code 0 (NO_ERROR, or the application's 0) is a clean close either way.
+    if (peer != null && peer.errorCode !== 0) return build(peer, false)
+    if (local != null && local.errorCode !== 0) return build(local, true)
     return undefined
   }
 
-  /** The connection is over for its user: settle everything, tell the listeners. */
-  finish() {
+  /**
+   * The connection is over for its user: settle everything, tell the listeners.
+   * @param {Error} [cause] why, when quiche does not know (the socket went away)
+   */
+  finish(cause) {
     if (this.state === 'stopped') return
     const wasStarting = this.state === 'starting'
     this.state = 'stopped'
-    const err = this.connectionError()
+    const err = cause ?? this.connectionError()
     this.error = err
     const streamErr = err ?? new errors.ErrorQUICStreamDestroyed('the connection closed')
     for (const s of [...this.streams.values(), ...this.pendingBidi, ...this.pendingUni, ...this.earlyStreams]) s.fail(streamErr)
@@ -562,8 +582,13 @@ class QUICConnection extends EventTarget {
     return this.drainedP
   }
 
-  /** @internal Ends draining at once (the socket is going away). */
-  destroy() {
+  /**
+   * @internal The socket is going away: a draining connection just stops draining; a live one
+   * fails with `cause`, every pending read and write with it.
+   * @param {Error} cause
+   */
+  destroy(cause) {
+    this.finish(cause)
     this.release()
   }
 

@@ -21,6 +21,7 @@ const DEFAULT_BUFFER_SIZE = 4 * 1024 * 1024
  * @typedef {object} SocketConnection what the socket routes datagrams to
  * @property {(msg: Buffer, rinfo: dgram.RemoteInfo) => void} handleDatagram
  * @property {(err: Error) => void} handleSendError
+ * @property {(cause: Error) => void} destroy
  */
 
 /**
@@ -67,7 +68,7 @@ class QUICSocket extends EventTarget {
     const closed = utils.promise()
     this.closedP = closed.p
     this.resolveClosedP = closed.resolveP
-    /** @type {Set<{ drain(): Promise<void>, destroy(): void }>} connections still draining after close */
+    /** @type {Set<{ drain(): Promise<void>, destroy(cause: Error): void }>} connections still draining after close */
     this.draining = new Set()
     /** Datagrams handed to dgram whose send has not completed: stop waits for them. */
     this.pendingSends = 0
@@ -165,7 +166,8 @@ class QUICSocket extends EventTarget {
     }
     this.dispatchEvent(new events.EventQUICSocketStop())
     if (force) {
-      for (const d of [...this.draining]) d.destroy()
+      const gone = new errors.ErrorQUICConnectionInternal('the socket was stopped under the connection')
+      for (const c of new Set([...this.connectionMap.values(), ...this.draining])) /** @type {any} */ (c).destroy(gone)
     } else {
       await Promise.all([...this.draining].map((d) => d.drain()))
     }

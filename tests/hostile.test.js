@@ -177,11 +177,14 @@ test('the socket closed under live connections: pending reads and writes settle'
     for (let i = 0; i < 100; i++) await w.write(Buffer.alloc(MiB))
   })()
   await sleep(50)
+  const closed = once(client.connection, events.EventQUICConnectionClose.name, 1000)
   await socket.stop({ force: true })
-  // The connection cannot send any more: its writes fail at once, its reads when it gives up.
-  const results = await Promise.allSettled([reading, writing, client.connection.stop({ force: true })])
-  assert.equal(results[0].status, 'rejected')
-  assert.equal(results[1].status, 'rejected')
+  // Without a socket the connection fails at once, and everything pending on it settles.
+  const ev = await closed
+  assert.ok(ev.detail instanceof errors.ErrorQUICConnectionInternal, String(ev.detail))
+  await assert.rejects(reading, errors.ErrorQUICConnectionInternal)
+  await assert.rejects(writing, errors.ErrorQUICConnectionInternal)
+  assert.equal(socket.connectionMap.size, 0)
   await client.destroy({ force: true })
 })
 
