@@ -125,11 +125,10 @@ class QUICServer extends EventTarget {
       return // Not QUIC: dropped.
     }
     // QUIC v1 connection ids are at most 20 bytes; longer ones are another version's or garbage.
-    if (hdr.dcid.length > 20 || hdr.scid.length > 20) return
+    if (hdr.dcid.length > native.MAX_CONN_ID_LEN || hdr.scid.length > native.MAX_CONN_ID_LEN) return
     if (!native.versionIsSupported(hdr.version)) {
       if (hdr.type === 'short' || msg.length < MIN_INITIAL_SIZE) return
-      const n = native.negotiateVersion(hdr.scid, hdr.dcid, this.scratch)
-      this.socket.sendPacket(Buffer.from(this.scratch.subarray(0, n)), rinfo.port, rinfo.address, this.socket.onRawSent)
+      this.sendStateless(native.negotiateVersion(hdr.scid, hdr.dcid, this.scratch), rinfo)
       return
     }
     // Anything but an Initial for an unknown connection is stale or forged.
@@ -146,8 +145,7 @@ class QUICServer extends EventTarget {
       else scid = hdr.dcid
     } else if (this.retry === true || (this.retry === 'auto' && this.handshaking >= this.retryThreshold)) {
       const token = this.tokenKey.mint(hdr.dcid, peer)
-      const n = native.retry(hdr.scid, hdr.dcid, scid, token, hdr.version, this.scratch)
-      this.socket.sendPacket(Buffer.from(this.scratch.subarray(0, n)), rinfo.port, rinfo.address, this.socket.onRawSent)
+      this.sendStateless(native.retry(hdr.scid, hdr.dcid, scid, token, hdr.version, this.scratch), rinfo)
       return
     }
     if (this.connections.size >= this.maxConnections) refuse = CONNECTION_REFUSED
@@ -197,7 +195,15 @@ class QUICServer extends EventTarget {
       () => settle(),
     )
   }
-}
 
+  /**
+   * Sends the first `length` bytes of the scratch buffer (a Version Negotiation or Retry packet).
+   * @param {number} length
+   * @param {import('node:dgram').RemoteInfo} rinfo
+   */
+  sendStateless(length, rinfo) {
+    this.socket.sendPacket(Buffer.from(this.scratch.subarray(0, length)), rinfo.port, rinfo.address, this.socket.onRawSent)
+  }
+}
 
 module.exports = QUICServer

@@ -129,12 +129,15 @@ test('connect timeout: a silent port fails with ErrorQUICClientCreateTimeout, an
   const silent = dgram.createSocket('udp4')
   await new Promise((r) => silent.bind(0, '127.0.0.1', () => r(undefined)))
   t.after(() => silent.close())
+  const udpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'UDPWRAP').length
+  const before = udpSockets()
   const t0 = Date.now()
   await assert.rejects(
     QUICClient.createQUICClient({ host: '127.0.0.1', port: silent.address().port, config: { ca: fixtures.ca } }, { timer: 300 }),
     errors.ErrorQUICClientCreateTimeout,
   )
   assert.ok(Date.now() - t0 < 2000)
+  assert.equal(udpSockets(), before, 'the client left its socket open')
 })
 
 test('abort: a signal or cancel() stops connecting', async (t) => {

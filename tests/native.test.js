@@ -300,7 +300,6 @@ test('garbage datagrams: dropped or refused, never fatal', () => {
     return seed
   }
   const scid = p.srv.sourceId()
-  let refused = 0
   for (let i = 0; i < 3000; i++) {
     const junk = Buffer.alloc(1 + (rnd() % 1400))
     for (let j = 0; j < junk.length; j++) junk[j] = rnd() & 0xff
@@ -312,7 +311,6 @@ test('garbage datagrams: dropped or refused, never fatal', () => {
       p.srv.recv(junk, p.caddr)
     } catch (e) {
       assert.match(/** @type {any} */ (e).code, /^ERR_QUIC_/)
-      refused++
     }
     try {
       native.parseHeader(junk, 20)
@@ -326,7 +324,6 @@ test('garbage datagrams: dropped or refused, never fatal', () => {
   p.advance()
   p.srv.poll()
   assert.equal(readAll(p.srv, id).data.toString(), 'still alive')
-  assert.ok(refused >= 0)
 })
 
 test('connection ids: spares issued after the handshake are reported once', () => {
@@ -390,9 +387,9 @@ test('qlog: a connection writes its trace', () => {
   established(p)
   p.client.close(true, 0, null)
   p.advance()
-  // The writer flushes when the connection is dropped; read what reached the file by then.
   const text = fs.readFileSync(file, 'utf8')
-  assert.ok(text.length === 0 || text.includes('qlog'), 'not a qlog file')
+  assert.match(text, /"file_schema":"urn:ietf:params:qlog:file:sequential"/, 'no qlog header')
+  assert.match(text, /packet_sent/, 'no packet events')
   fs.rmSync(file, { force: true })
 })
 

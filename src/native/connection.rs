@@ -1021,7 +1021,8 @@ impl Connection {
             .throw(&env)
         })?;
         self.conn.set_qlog(
-            Box::new(std::io::BufWriter::new(file)),
+            // Flushed per record (JSON-SEQ is line-based): the trace is readable while the connection lives.
+            Box::new(std::io::LineWriter::new(file)),
             title.unwrap_or_else(|| "@matrixai/quic".into()),
             description.unwrap_or_else(|| self.conn.trace_id().to_string()),
         );

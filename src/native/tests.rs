@@ -713,9 +713,8 @@ fn garbage_datagrams_are_dropped_or_refused_without_harm() {
             junk[1..end].copy_from_slice(&dcid[..end - 1]);
         }
         let _ = p.server().recv_raw(&mut junk, &caddr, None);
-        assert!(
-            packet::parse(&mut junk.clone(), 20).is_ok() || packet::parse(&mut junk, 20).is_err()
-        );
+        // Either outcome is fine for garbage; what is tested is that parsing it cannot panic.
+        let _ = packet::parse(&mut junk, 20);
     }
     assert!(
         !p.server().inner().is_closed(),
