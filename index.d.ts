@@ -108,6 +108,11 @@ export class QUICSocket extends EventTarget {
     sendBufferSize?: number
     /** Send bursts with one native `sendmmsg` on the socket's fd (Linux; default true). */
     batchedSend?: boolean
+    /**
+     * Read datagrams natively with `recvmmsg` and route them to their connections in Rust, one
+     * JS call per batch (Linux; default true; sockets handed in with `socket` keep `dgram`).
+     */
+    batchedRecv?: boolean
     logger?: unknown
   })
   static readonly CID_LENGTH: number
@@ -123,6 +128,8 @@ export class QUICSocket extends EventTarget {
   readonly draining: Set<unknown>
   /** The socket's fd when bursts go out through one native `sendmmsg`; -1 when every packet goes through `dgram.send`. */
   readonly fd: number
+  /** The native receiver reading this socket, or null when `dgram` reads it. */
+  readonly receiver: { readonly received: number; readonly truncated: number; readonly routes: number } | null
   start(opts?: { host?: string; port?: number; reuseAddr?: boolean; ipv6Only?: boolean }): Promise<void>
   /** Throws ErrorQUICSocketConnectionsActive while connections or a server use it, unless `force`. */
   stop(opts?: { force?: boolean }): Promise<void>

@@ -205,6 +205,14 @@ class QUICConnection extends EventTarget {
   }
 
   /**
+   * @internal The native receive path fed this connection's datagrams to quiche: service it
+   * now, so the replies (ACKs, stream data) go out in this turn of the loop.
+   */
+  handleReceived() {
+    this.service()
+  }
+
+  /**
    * @internal Marks the connection for one flush in the next check phase: every write and read
    * of this turn shares it, so many small streams fill packets together (a flush per microtask
    * measured 2× fewer streams/s).
@@ -572,6 +580,7 @@ class QUICConnection extends EventTarget {
     if (this.timer != null) clearTimeout(this.timer)
     this.timer = null
     for (const cid of this.cids) this.socket.unregisterConnectionId(cid, this)
+    this.socket.releaseConnection(this)
     this.socket.draining.delete(this)
     if (this.state !== 'stopped') this.finish()
     this.resolveDrained(undefined)

@@ -7,6 +7,7 @@
 
 const dgram = require('node:dgram')
 const net = require('node:net')
+const os = require('node:os')
 const errors = require('./errors.js')
 const events = require('./events.js')
 const utils = require('./utils.js')
@@ -17,30 +18,45 @@ const CID_LENGTH = 20
 /** Default UDP buffer sizes: the 208 KiB kernel default loses packets under bulk load. */
 const DEFAULT_BUFFER_SIZE = 4 * 1024 * 1024
 
+/** Datagrams per native receive batch (the Receiver's `tokens` needs one entry each). */
+const RECV_BATCH = 64
+
 /**
  * @typedef {object} SocketConnection what the socket routes datagrams to
- * @property {(msg: Buffer, rinfo: dgram.RemoteInfo) => void} handleDatagram
+ * @property {(msg: Buffer, rinfo: dgram.RemoteInfo) => void} handleDatagram a datagram from `dgram`
+ * @property {() => void} handleReceived datagrams were fed to `native` by the native receive path
+ * @property {import('./native/binding').Connection} native
  * @property {(err: Error) => void} handleSendError
  * @property {(cause: Error) => void} destroy
  */
 
 /**
- * The fd behind a dgram socket, found without the deprecated `_handle` getter; -1 if the
- * platform or this Node version does not allow batched native sends.
+ * The libuv handle behind a dgram socket, found without the deprecated `_handle` getter.
  * @param {dgram.Socket} socket
+ * @returns {{ fd?: number, recvStop?: () => number, recvStart?: () => number } | undefined}
  */
-function socketFd(socket) {
-  if (!native.canSendToFd()) return -1
+function socketHandle(socket) {
   const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol')
-  const fd = state === undefined ? undefined : /** @type {any} */ (socket)[state]?.handle?.fd
-  return Number.isInteger(fd) && fd >= 0 ? fd : -1
+  return state === undefined ? undefined : /** @type {any} */ (socket)[state]?.handle
+}
+
+/** The socket's fd, or -1 where Node does not expose one. @param {dgram.Socket} socket */
+function socketFd(socket) {
+  const fd = socketHandle(socket)?.fd
+  return Number.isInteger(fd) && /** @type {number} */ (fd) >= 0 ? /** @type {number} */ (fd) : -1
+}
+
+/** `ECONNREFUSED` for 111 and so on. @param {number} errno */
+function errnoName(errno) {
+  for (const [name, n] of Object.entries(os.constants.errno)) if (n === errno) return name
+  return `errno ${errno}`
 }
 
 class QUICSocket extends EventTarget {
   /**
    * @param {{ resolveHostname?: (hostname: string) => string | PromiseLike<string>,
    *           socket?: dgram.Socket, recvBufferSize?: number, sendBufferSize?: number, batchedSend?: boolean,
- *           logger?: unknown }} [opts]
+   *           batchedRecv?: boolean, logger?: unknown }} [opts]
    */
   constructor(opts = {}) {
     super()
@@ -52,6 +68,20 @@ class QUICSocket extends EventTarget {
     this.batchedSend = opts.batchedSend ?? true
     /** The socket's fd for batched sends; -1: every packet goes through `dgram.send`. */
     this.fd = -1
+    /**
+     * Read datagrams natively in batches, routed in Rust (Linux, sockets this QUICSocket
+     * creates: a given socket keeps its `message` events for its owner).
+     */
+    this.batchedRecv = opts.batchedRecv ?? true
+    /** @type {import('./native/binding').Receiver | null} */
+    this.receiver = null
+    /** Where the receiver writes the tokens of the connections a batch reached. */
+    this.recvTokens = new Uint32Array(RECV_BATCH)
+    /** Receiver token → connection. @type {Map<number, SocketConnection>} */
+    this.byToken = new Map()
+    /** Connection → its receiver token. @type {WeakMap<SocketConnection, number>} */
+    this.tokenOf = new WeakMap()
+    this.lastToken = 0
     this.sendBufferSize = opts.sendBufferSize ?? DEFAULT_BUFFER_SIZE
     /** @type {dgram.Socket | null} */
     this.socket = null
@@ -76,6 +106,7 @@ class QUICSocket extends EventTarget {
     this.flushWaiters = []
     this.onRawSent = this.sendCallback(() => {})
     this.handleMessage = this.handleMessage.bind(this)
+    this.handleBatch = this.handleBatch.bind(this)
     this.handleError = this.handleError.bind(this)
   }
 
@@ -140,7 +171,8 @@ class QUICSocket extends EventTarget {
       // The kernel caps the sizes (net.core.rmem_max); the defaults still work, only slower.
     }
     socket.on('message', this.handleMessage)
-    this.fd = this.batchedSend ? socketFd(socket) : -1
+    this.fd = this.batchedSend && native.canSendToFd() ? socketFd(socket) : -1
+    if (this.batchedRecv && this.givenSocket == null) this.startReceiver(socket)
     const addr = socket.address()
     this.socket = socket
     this._host = addr.address
@@ -174,6 +206,9 @@ class QUICSocket extends EventTarget {
     this._running = false
     const socket = /** @type {dgram.Socket} */ (this.socket)
     socket.off('message', this.handleMessage)
+    this.receiver?.close()
+    this.receiver = null
+    this.byToken.clear()
     // Let the last packets (CONNECTION_CLOSE frames) leave before the socket goes.
     if (this.pendingSends > 0) {
       await new Promise((resolve) => {
@@ -254,15 +289,57 @@ class QUICSocket extends EventTarget {
     }
   }
 
+  /**
+   * Hands reading over to a native Receiver where the platform has one; `dgram` keeps reading
+   * otherwise (and on any failure here).
+   * @param {dgram.Socket} socket
+   */
+  startReceiver(socket) {
+    const handle = socketHandle(socket)
+    const fd = socketFd(socket)
+    if (fd < 0 || typeof handle?.recvStop !== 'function' || !native.Receiver.supported()) return
+    let receiver
+    try {
+      receiver = new native.Receiver(fd, CID_LENGTH, this.recvTokens, this.handleBatch)
+    } catch {
+      return
+    }
+    // Both read until dgram stops: a datagram goes to one or the other, and both route alike.
+    if (handle.recvStop() !== 0) {
+      receiver.close()
+      return
+    }
+    this.receiver = receiver
+  }
+
   /** @internal @param {Uint8Array} cid @param {SocketConnection} conn */
   registerConnectionId(cid, conn) {
     this.connectionMap.set(Buffer.from(cid.buffer, cid.byteOffset, cid.byteLength).toString('latin1'), conn)
+    if (this.receiver == null) return
+    let token = this.tokenOf.get(conn)
+    if (token === undefined) {
+      do token = this.lastToken = this.lastToken >= 0xfffffffe ? 1 : this.lastToken + 1
+      while (this.byToken.has(token))
+      this.tokenOf.set(conn, token)
+      this.byToken.set(token, conn)
+    }
+    this.receiver.register(cid, conn.native, token)
   }
 
   /** @internal @param {Uint8Array} cid @param {SocketConnection} conn */
   unregisterConnectionId(cid, conn) {
     const key = Buffer.from(cid.buffer, cid.byteOffset, cid.byteLength).toString('latin1')
     if (this.connectionMap.get(key) === conn) this.connectionMap.delete(key)
+    const token = this.tokenOf.get(conn)
+    if (token !== undefined) this.receiver?.unregister(cid, token)
+  }
+
+  /** @internal The connection has unregistered all its ids for good. @param {SocketConnection} conn */
+  releaseConnection(conn) {
+    const token = this.tokenOf.get(conn)
+    if (token === undefined) return
+    this.tokenOf.delete(conn)
+    if (this.byToken.get(token) === conn) this.byToken.delete(token)
   }
 
   /** @internal @param {import('./QUICServer.js')} server */
@@ -274,6 +351,30 @@ class QUICSocket extends EventTarget {
   /** @internal */
   unsetServer() {
     this.server = null
+  }
+
+  /**
+   * One batch from the native receiver: the datagrams for known connections are already in
+   * quiche; those connections are serviced now, and the rest routed as `dgram` ones are.
+   * @param {number} touched entries of `recvTokens` to read
+   * @param {Array<Buffer | string | number> | undefined} unmatched `[data, host, port, ...]`
+   * @param {number} errno
+   */
+  handleBatch(touched, unmatched, errno) {
+    try {
+      const tokens = this.recvTokens
+      for (let i = 0; i < touched; i++) this.byToken.get(/** @type {number} */ (tokens[i]))?.handleReceived()
+      if (unmatched !== undefined) {
+        for (let i = 0; i < unmatched.length; i += 3) {
+          const msg = /** @type {Buffer} */ (unmatched[i])
+          const address = /** @type {string} */ (unmatched[i + 1])
+          this.route(msg, { address, port: /** @type {number} */ (unmatched[i + 2]), family: net.isIPv6(address) ? 'IPv6' : 'IPv4', size: msg.length })
+        }
+      }
+      if (errno !== 0) this.handleError(Object.assign(new Error(`receiving failed: ${errnoName(errno)}`), { errno }))
+    } catch (e) {
+      this.dispatchEvent(new events.EventQUICSocketError({ detail: new errors.ErrorQUICSocketInternal(`routing a batch failed: ${/** @type {Error} */ (e).message}`, { cause: e }) }))
+    }
   }
 
   /**

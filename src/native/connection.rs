@@ -224,6 +224,15 @@ impl Connection {
             Some(t) => address::decode(t, "to")?,
             None => self.local,
         };
+        self.recv_on(data, from, to)
+    }
+
+    /// Feeds one datagram from `from` (received on the connection's local address) to quiche.
+    pub fn recv_from(&mut self, data: &mut [u8], from: SocketAddr) -> QuicResult<usize> {
+        self.recv_on(data, from, self.local)
+    }
+
+    fn recv_on(&mut self, data: &mut [u8], from: SocketAddr, to: SocketAddr) -> QuicResult<usize> {
         match self.conn.recv(data, quiche::RecvInfo { from, to }) {
             Ok(n) => Ok(n),
             // Nothing in the datagram could be used (e.g. undecryptable): it is dropped.

@@ -1,5 +1,7 @@
-//! Native core of @matrixai/quic: quiche and boring behind napi classes. No I/O, no timers,
-//! no JS callbacks: the JS layer owns sockets and time and drives these state machines.
+//! Native core of @matrixai/quic: quiche and boring behind napi classes, I/O-free state
+//! machines that the JS layer drives (it owns sockets and time). Two optional Linux fast paths
+//! touch the socket's fd, which Node's `dgram` still owns: batched sends (`udp.rs`) and the
+//! batched, natively routed receive path (`receiver.rs`).
 #![deny(clippy::all)]
 
 pub mod address;
@@ -9,6 +11,7 @@ pub mod connection;
 pub mod errors;
 pub mod keylog;
 pub mod packet;
+pub mod receiver;
 pub mod stats;
 pub mod tls;
 pub mod token;
