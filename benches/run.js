@@ -85,6 +85,8 @@ async function once(impl, scenario, params) {
       }
       return result
     } finally {
+      // A profiled client writes its profile as it exits: let it.
+      if (profileDir && client.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 5000).unref() && client.once('exit', resolve))
       client.kill()
     }
   } finally {

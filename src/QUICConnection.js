@@ -23,6 +23,16 @@ const MAX_BURST = 128
 /** Bytes per packet slot in the scratch buffer (the largest UDP payload we send, rounded up). */
 const SLOT = 1500
 
+/** `pollInto`'s header (7 slots) and room for this many stream ids; more come in further calls. */
+const POLL_SLOTS = 7 + 1024
+const POLL_ESTABLISHED = 1
+const POLL_IN_EARLY_DATA = 2
+const POLL_EXTRAS = 16
+const POLL_MORE = 32
+/** One poll array for every connection: services run one at a time (see `service`). */
+const pollOut = new Float64Array(POLL_SLOTS)
+let servicing = false
+
 const sendScratch = Buffer.allocUnsafe(MAX_PACKETS * SLOT)
 const sendMeta = new Uint32Array(1 + 2 * MAX_PACKETS)
 
@@ -94,7 +104,10 @@ class QUICConnection extends EventTarget {
     this.dests = []
     /** @type {NodeJS.Timeout | null} */
     this.timer = null
+    /** When the connection next needs its timer (ms, performance.now() clock). */
     this.deadline = Infinity
+    /** When the armed timer fires (at or before `deadline`). */
+    this.timerAt = Infinity
     this.nextKeepAlive = Infinity
     this.serviceQueued = false
     this.lastRinfoHost = this._remoteHost
@@ -135,8 +148,12 @@ class QUICConnection extends EventTarget {
     }
     this.onTimer = () => {
       this.timer = null
-      this.deadline = Infinity
       const now = performance.now()
+      // Early (the deadline moved since the timer was set): wait for the real one.
+      if (now < this.deadline - 1) {
+        this.arm()
+        return
+      }
       if (now >= this.nextKeepAlive) {
         this.nextKeepAlive = now + /** @type {number} */ (this.config.keepAliveIntervalTime)
         try {
@@ -233,37 +250,64 @@ class QUICConnection extends EventTarget {
   /** Handles everything the native side reports, then flushes. */
   service() {
     if (this.released) return
-    const ev = this.native.poll()
-    for (const cid of ev.scidsIssued) {
-      this.cids.push(cid)
-      this.socket.registerConnectionId(cid, this)
-    }
-    for (const cid of ev.scidsRetired) {
-      this.socket.unregisterConnectionId(cid, this)
-      this.cids = this.cids.filter((c) => !c.equals(cid))
-    }
-    for (const pe of ev.pathEvents) {
-      if (pe.type === 'peerMigrated') {
-        this._remoteHost = pe.peer.host
-        this._remotePort = pe.peer.port
-        this.dispatchEvent(new events.EventQUICConnectionPeerMigrated({ detail: pe.peer }))
-      }
-    }
-    if (this.state === 'starting' && !this.verifying && (ev.isEstablished || (this.earlyData && ev.isInEarlyData))) this.verify()
-    for (const id of ev.opened) this.peerStream(id)
-    for (const id of ev.readable) this.streams.get(id)?.onReadable()
-    for (const id of ev.writable) this.streams.get(id)?.onWritable()
-    if (ev.streamsLeftBidi > 0 && this.pendingBidi.length > 0) this.openPending(this.pendingBidi, true)
-    if (ev.streamsLeftUni > 0 && this.pendingUni.length > 0) this.openPending(this.pendingUni, false)
-    // Like early streams, early datagrams wait (in quiche's bounded queue) until the user can listen.
-    if (ev.dgramsReadable > 0 && this.announced) {
-      this.dispatchEvent(new events.EventQUICConnectionDatagram({ detail: this.native.dgramRecvAll() }))
+    // A listener may service another connection from inside this one: it gets its own array.
+    const out = servicing ? new Float64Array(POLL_SLOTS) : pollOut
+    const outer = !servicing
+    servicing = true
+    try {
+      this.handlePoll(out)
+    } finally {
+      if (outer) servicing = false
     }
     this.flush()
     if (this.onSettled != null) this.checkSettled()
     // Draining (after a CONNECTION_CLOSE either way) means it is over for the user at once.
     if (this.state !== 'stopped' && (this.native.isDraining() || this.native.isClosed())) this.finish()
     if (this.native.isClosed()) this.release()
+  }
+
+  /**
+   * One `pollInto` report (several when more stream ids changed than fit): connection ids, the
+   * handshake's end, streams opened, readable and writable, stream credit, datagrams.
+   * @param {Float64Array} out
+   */
+  handlePoll(out) {
+    let flags = 0
+    do {
+      this.native.pollInto(out)
+      flags = out[0]
+      if ((flags & POLL_EXTRAS) !== 0) this.handleExtras(this.native.pollExtras())
+      if (this.state === 'starting' && !this.verifying && ((flags & POLL_ESTABLISHED) !== 0 || (this.earlyData && (flags & POLL_IN_EARLY_DATA) !== 0))) this.verify()
+      let i = 7
+      for (const end = i + out[4]; i < end; i++) this.peerStream(out[i])
+      for (const end = i + out[5]; i < end; i++) this.streams.get(out[i])?.onReadable()
+      for (const end = i + out[6]; i < end; i++) this.streams.get(out[i])?.onWritable()
+    } while ((flags & POLL_MORE) !== 0)
+    if (out[1] > 0 && this.pendingBidi.length > 0) this.openPending(this.pendingBidi, true)
+    if (out[2] > 0 && this.pendingUni.length > 0) this.openPending(this.pendingUni, false)
+    // Like early streams, early datagrams wait (in quiche's bounded queue) until the user can listen.
+    if (out[3] > 0 && this.announced) {
+      this.dispatchEvent(new events.EventQUICConnectionDatagram({ detail: this.native.dgramRecvAll() }))
+    }
+  }
+
+  /** @param {import('./native/binding').PollExtras} ex */
+  handleExtras(ex) {
+    for (const cid of ex.scidsIssued) {
+      this.cids.push(cid)
+      this.socket.registerConnectionId(cid, this)
+    }
+    for (const cid of ex.scidsRetired) {
+      this.socket.unregisterConnectionId(cid, this)
+      this.cids = this.cids.filter((c) => !c.equals(cid))
+    }
+    for (const pe of ex.pathEvents) {
+      if (pe.type === 'peerMigrated') {
+        this._remoteHost = pe.peer.host
+        this._remotePort = pe.peer.port
+        this.dispatchEvent(new events.EventQUICConnectionPeerMigrated({ detail: pe.peer }))
+      }
+    }
   }
 
   /** Sends what is ready in bounded bursts, then re-arms the timer. */
@@ -324,10 +368,17 @@ class QUICConnection extends EventTarget {
     const t = this.native.timeout()
     const now = performance.now()
     const deadline = Math.min(t == null ? Infinity : now + t, this.state === 'running' ? this.nextKeepAlive : Infinity)
-    if (deadline === this.deadline) return
-    if (this.timer != null) clearTimeout(this.timer)
     this.deadline = deadline
-    this.timer = deadline === Infinity ? null : setTimeout(this.onTimer, Math.max(0, Math.ceil(deadline - now)))
+    // Each ACK moves the deadline a little later: a timer already due before it is kept (it fires
+    // early and re-arms) rather than cleared and set again on every flush.
+    if (this.timer != null) {
+      if (deadline !== Infinity && this.timerAt <= deadline) return
+      clearTimeout(this.timer)
+      this.timer = null
+    }
+    if (deadline === Infinity) return
+    this.timerAt = deadline
+    this.timer = setTimeout(this.onTimer, Math.max(0, Math.ceil(deadline - now)))
   }
 
   async verify() {

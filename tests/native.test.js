@@ -439,3 +439,47 @@ test('every error code the API can raise on its own reaches JS with its properti
     for (const [k, v] of Object.entries(props ?? {})) assert.equal(e[k], v, `${code}.${k}`)
   }
 })
+
+test('pollInto: the compact poll reports what poll() does, over several calls when the ids do not fit', () => {
+  const p = new NativePair()
+  p.advance()
+  const out = new Float64Array(7 + 4)
+  // The handshake's end; the server's spare connection ids wait in pollExtras.
+  p.client.pollInto(out)
+  assert.ok((out[0] & 1) !== 0, 'established')
+  assert.ok((out[0] & 16) !== 0, 'the spare connection ids issued wait in pollExtras')
+  assert.ok(p.client.pollExtras().scidsIssued.length > 0)
+  assert.deepEqual(p.client.pollExtras(), { scidsIssued: [], scidsRetired: [], pathEvents: [] })
+  p.srv.pollInto(out)
+  p.srv.pollExtras()
+  const ids = []
+  for (let i = 0; i < 10; i++) {
+    const id = /** @type {number} */ (p.client.openStream(true))
+    p.client.streamSend(id, Buffer.from('x'), true)
+    ids.push(id)
+  }
+  p.advance()
+  /** @type {number[]} */
+  const opened = []
+  /** @type {number[]} */
+  const readable = []
+  /** @type {number[]} */
+  const writable = []
+  let calls = 0
+  do {
+    const n = p.srv.pollInto(out)
+    calls++
+    assert.equal(n, out[4] + out[5] + out[6])
+    let i = 7
+    for (const end = i + out[4]; i < end; i++) opened.push(out[i])
+    for (const end = i + out[5]; i < end; i++) readable.push(out[i])
+    for (const end = i + out[6]; i < end; i++) writable.push(out[i])
+  } while ((out[0] & 32) !== 0 && calls < 20)
+  assert.deepEqual(opened, ids)
+  assert.deepEqual([...readable].sort((a, b) => a - b), ids)
+  // The new bidirectional streams are writable for the server too.
+  assert.deepEqual([...writable].sort((a, b) => a - b), ids)
+  assert.equal(calls, 8, '30 ids, 4 a call')
+  assert.equal(out[1], p.srv.peerStreamsLeftBidi())
+  assert.throws(() => p.srv.pollInto(new Float64Array(7)), { code: 'ERR_QUIC_INVALID_ARGUMENT' })
+})

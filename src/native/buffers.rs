@@ -7,3 +7,5 @@
 pub type MutBytes<'a> = &'a mut [u8];
 /// A `Uint32Array` written in place.
 pub type MutU32s<'a> = &'a mut [u32];
+/// A `Float64Array` written in place.
+pub type MutF64s<'a> = &'a mut [f64];

@@ -15,7 +15,7 @@ use napi::bindgen_prelude::Buffer;
 use napi::Env;
 use napi_derive::napi;
 
-use crate::buffers::{MutBytes, MutU32s};
+use crate::buffers::{MutBytes, MutF64s, MutU32s};
 
 use crate::address::{self, HostPort};
 use crate::config::{reset_token, Config};
@@ -95,6 +95,39 @@ pub struct Connection {
     next_peer_uni: u64,
     scids_issued: Vec<Buffer>,
     dropped_sends: u64,
+    /// Stream ids `pollInto` found but had no room for: handed out first by the next call.
+    backlog: std::collections::VecDeque<(u8, u64)>,
+    /// Connection ids and path events `pollInto` left for `pollExtras`.
+    extras: Option<PollExtras>,
+}
+
+/// The rarer part of a poll: connection ids and path events (see `ConnectionEvents`).
+#[napi(object)]
+#[derive(Default)]
+pub struct PollExtras {
+    pub scids_issued: Vec<Buffer>,
+    pub scids_retired: Vec<Buffer>,
+    pub path_events: Vec<PathEvent>,
+}
+
+/// `pollInto` layout: the header's slots, then the stream ids.
+pub mod poll_slots {
+    pub const FLAGS: usize = 0;
+    pub const STREAMS_LEFT_BIDI: usize = 1;
+    pub const STREAMS_LEFT_UNI: usize = 2;
+    pub const DGRAMS_READABLE: usize = 3;
+    pub const OPENED: usize = 4;
+    pub const READABLE: usize = 5;
+    pub const WRITABLE: usize = 6;
+    pub const IDS: usize = 7;
+    pub const ESTABLISHED: u32 = 1;
+    pub const IN_EARLY_DATA: u32 = 2;
+    pub const DRAINING: u32 = 4;
+    pub const CLOSED: u32 = 8;
+    /// Connection ids or path events wait in `pollExtras()`.
+    pub const EXTRAS: u32 = 16;
+    /// More stream ids than fitted: call again.
+    pub const MORE: u32 = 32;
 }
 
 thread_local! {
@@ -159,6 +192,8 @@ impl Connection {
             next_peer_uni: if is_server { 2 } else { 3 },
             scids_issued: Vec::new(),
             dropped_sends: 0,
+            backlog: std::collections::VecDeque::new(),
+            extras: None,
         };
         if let Some(w) = &config.keylog {
             c.conn.set_keylog(Box::new(w.clone()));
@@ -426,6 +461,67 @@ impl Connection {
         }
     }
 
+    /// `poll_raw` without building objects: writes into `out` (see `poll_slots`) and returns how
+    /// many stream ids it wrote. Opened ids come before readable ones, readable before writable.
+    pub fn poll_into_raw(&mut self, out: &mut [f64]) -> QuicResult<u32> {
+        use poll_slots::*;
+        if out.len() < IDS + 1 {
+            return Err(QuicError::argument(
+                "out",
+                format!("out must hold at least {} entries", IDS + 1),
+            ));
+        }
+        if self.backlog.is_empty() {
+            let ev = self.poll_raw();
+            let lists = [(0u8, ev.opened), (1, ev.readable), (2, ev.writable)];
+            for (kind, ids) in lists {
+                self.backlog
+                    .extend(ids.into_iter().map(|id| (kind, id as u64)));
+            }
+            if !ev.scids_issued.is_empty()
+                || !ev.scids_retired.is_empty()
+                || !ev.path_events.is_empty()
+            {
+                let x = self.extras.get_or_insert_with(PollExtras::default);
+                x.scids_issued.extend(ev.scids_issued);
+                x.scids_retired.extend(ev.scids_retired);
+                x.path_events.extend(ev.path_events);
+            }
+        }
+        let mut counts = [0u32; 3];
+        let mut n = 0;
+        while IDS + n < out.len() {
+            let Some((kind, id)) = self.backlog.pop_front() else {
+                break;
+            };
+            out[IDS + n] = id as f64;
+            counts[kind as usize] += 1;
+            n += 1;
+        }
+        let c = &self.conn;
+        let mut flags = 0;
+        for (on, bit) in [
+            (c.is_established(), ESTABLISHED),
+            (c.is_in_early_data(), IN_EARLY_DATA),
+            (c.is_draining(), DRAINING),
+            (c.is_closed(), CLOSED),
+            (self.extras.is_some(), EXTRAS),
+            (!self.backlog.is_empty(), MORE),
+        ] {
+            if on {
+                flags |= bit;
+            }
+        }
+        out[FLAGS] = flags as f64;
+        out[STREAMS_LEFT_BIDI] = c.peer_streams_left_bidi() as f64;
+        out[STREAMS_LEFT_UNI] = c.peer_streams_left_uni() as f64;
+        out[DGRAMS_READABLE] = c.dgram_recv_queue_len() as f64;
+        out[OPENED] = counts[0] as f64;
+        out[READABLE] = counts[1] as f64;
+        out[WRITABLE] = counts[2] as f64;
+        Ok(n as u32)
+    }
+
     /// Opens the next local stream of a kind if the peer allows one more; `None` otherwise.
     pub fn open_stream_raw(&mut self, bidi: bool) -> QuicResult<Option<u64>> {
         let left = if bidi {
@@ -607,6 +703,27 @@ impl Connection {
     #[napi(catch_unwind)]
     pub fn poll(&mut self) -> ConnectionEvents {
         self.poll_raw()
+    }
+
+    /// `poll` for the hot path: fills `out` (a Float64Array of at least 8 entries) instead of
+    /// building an object, and returns how many stream ids follow the header. Header slots:
+    /// 0 flags (1 established, 2 in early data, 4 draining, 8 closed, 16 connection ids or path
+    /// events wait in `pollExtras()`, 32 more ids than fitted: call again), 1 and 2 streams left
+    /// (bidi, uni), 3 datagrams readable, 4–6 how many ids are opened, readable, writable; the
+    /// ids from slot 7 in that order.
+    #[napi(catch_unwind)]
+    pub fn poll_into(
+        &mut self,
+        env: Env,
+        #[napi(ts_arg_type = "Float64Array")] out: MutF64s<'_>,
+    ) -> napi::Result<u32> {
+        self.poll_into_raw(out).napi(&env)
+    }
+
+    /// The connection ids and path events the last `pollInto` calls found (flag 16).
+    #[napi]
+    pub fn poll_extras(&mut self) -> PollExtras {
+        self.extras.take().unwrap_or_default()
     }
 
     /// Milliseconds until `onTimeout` must be called; `null` when no timer is needed.
