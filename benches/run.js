@@ -21,12 +21,20 @@ const impls = opt('impls', 'quic,tls,http2,dgram,legacy').split(',')
 
 /** Which scenarios each implementation runs, and size overrides where a full run would take minutes. */
 const matrix = {
-  quic: { bulk: {}, rtt: {}, handshakes: {}, streams: {}, idle: {} },
-  tls: { bulk: {}, rtt: {}, handshakes: {}, idle: {} },
-  http2: { bulk: {}, rtt: {}, handshakes: {}, streams: {}, idle: {} },
+  quic: { bulk: {}, echo: {}, rtt: {}, handshakes: {}, handshakesConcurrent: {}, streams: {}, idle: {} },
+  tls: { bulk: {}, echo: {}, rtt: {}, handshakes: {}, handshakesConcurrent: {}, idle: {} },
+  http2: { bulk: {}, echo: {}, rtt: {}, handshakes: {}, handshakesConcurrent: {}, streams: {}, idle: {} },
   dgram: { bulk: {} },
   // 2.x moves about 0.5 MB/s: smaller sizes, reported as rates.
-  legacy: { bulk: { bytes: 8 * 1024 * 1024 }, rtt: { count: 300 }, handshakes: { count: 30 }, streams: { count: 200 }, idle: { count: 50 } },
+  legacy: {
+    bulk: { bytes: 8 * 1024 * 1024 },
+    echo: { bytes: 2 * 1024 * 1024 },
+    rtt: { count: 300 },
+    handshakes: { count: 30 },
+    handshakesConcurrent: { count: 10 },
+    streams: { count: 200 },
+    idle: { count: 50 },
+  },
 }
 const TIMEOUT = 180_000
 /** `--profile DIR`: every peer writes a V8 CPU profile (.cpuprofile) there. */
@@ -76,12 +84,14 @@ async function once(impl, scenario, params) {
         client.send({ cmd: 'release' })
         await next(client, (m) => m.done)
       }
-      if (scenario === 'bulk') {
+      if (scenario === 'bulk' || scenario === 'echo') {
         server.send({ cmd: 'cpu' })
         const { cpu } = /** @type {any} */ (await next(server, (m) => m.cpu != null))
         // The server's CPU includes its start-up; the client's covers the transfer only.
         result.cpuServer = cpu
-        result.cpuSecondsPerMB = (result.cpuClient + cpu) / (result.bytes / 1024 / 1024)
+        // Per MB moved: an echo moves its payload twice.
+        const moved = (scenario === 'echo' ? 2 : 1) * (result.bytes / 1024 / 1024)
+        result.cpuSecondsPerMB = (result.cpuClient + cpu) / moved
       }
       return result
     } finally {
@@ -99,10 +109,12 @@ async function once(impl, scenario, params) {
 function headline(scenario, r) {
   switch (scenario) {
     case 'bulk':
+    case 'echo':
       return { value: r.mbPerSecond, unit: 'MB/s', higher: true }
     case 'rtt':
       return { value: r.p50us, unit: 'µs p50', higher: false }
     case 'handshakes':
+    case 'handshakesConcurrent':
     case 'streams':
       return { value: r.perSecond, unit: '/s', higher: true }
     case 'idle':
@@ -153,7 +165,7 @@ async function main() {
       const h = headline(scenario, raw[scenario][impl][0])
       // Ratios read as "quic is N× better" (> 1 is a win for this library).
       const ratio = h.higher ? base / m : m / base
-      const cpu = scenario === 'bulk' ? median(raw[scenario][impl].map((r) => r.cpuSecondsPerMB)).toFixed(4) : ''
+      const cpu = scenario === 'bulk' || scenario === 'echo' ? median(raw[scenario][impl].map((r) => r.cpuSecondsPerMB)).toFixed(4) : ''
       rows.push(`| ${scenario} | ${impl} | ${m.toFixed(m < 10 ? 2 : 1)} | ${h.unit} | ${impl === 'quic' ? '1' : `${ratio.toFixed(2)}×`} | ${cpu} |`)
     }
   }

@@ -64,6 +64,26 @@ const clients = {
     session.destroy()
     return { seconds, bytes: p.bytes, mbPerSecond: p.bytes / 1024 / 1024 / seconds, cpuClient }
   },
+  async echo(port, p) {
+    const session = await dial(port)
+    const chunk = crypto.randomBytes(p.chunk)
+    const cpu = process.cpuUsage()
+    const t0 = performance.now()
+    const req = session.request({ ':method': 'POST', ':path': '/' })
+    let n = 0
+    req.on('data', (/** @type {Buffer} */ d) => (n += d.length))
+    const done = new Promise((r) => req.on('end', r))
+    for (let sent = 0; sent < p.bytes; sent += p.chunk) {
+      if (!req.write(chunk)) await new Promise((r) => req.once('drain', r))
+    }
+    req.end()
+    await done
+    if (n !== p.bytes) throw new Error(`echoed ${n} of ${p.bytes}`)
+    const seconds = (performance.now() - t0) / 1000
+    const cpuClient = cpuSince(cpu)
+    session.destroy()
+    return { seconds, bytes: p.bytes, mbPerSecond: p.bytes / 1024 / 1024 / seconds, cpuClient }
+  },
   async rtt(port, p) {
     const session = await dial(port)
     const result = await pingPong(session.request({ ':method': 'POST', ':path': '/' }), p)
@@ -77,6 +97,18 @@ const clients = {
       await exchange(session, Buffer.alloc(32, 2))
       session.destroy()
     }
+    const seconds = (performance.now() - t0) / 1000
+    return { count: p.count, seconds, perSecond: p.count / seconds }
+  },
+  async handshakesConcurrent(port, p) {
+    const t0 = performance.now()
+    await Promise.all(
+      Array.from({ length: p.count }, async () => {
+        const session = await dial(port)
+        await exchange(session, Buffer.alloc(32, 2))
+        session.destroy()
+      }),
+    )
     const seconds = (performance.now() - t0) / 1000
     return { count: p.count, seconds, perSecond: p.count / seconds }
   },

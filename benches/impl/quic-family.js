@@ -95,6 +95,27 @@ function family(lib, legacy) {
       await c.destroy({ force: true })
       return { seconds, bytes: p.bytes, mbPerSecond: p.bytes / 1024 / 1024 / seconds, cpuClient }
     },
+    async echo(port, p) {
+      const c = await dial(port)
+      const chunk = crypto.randomBytes(p.chunk)
+      const cpu = process.cpuUsage()
+      const t0 = performance.now()
+      const s = c.connection.newStream()
+      const w = s.writable.getWriter()
+      const reading = (async () => {
+        let n = 0
+        for await (const x of s.readable) n += x.length
+        return n
+      })()
+      for (let sent = 0; sent < p.bytes; sent += p.chunk) await w.write(chunk)
+      await w.close()
+      const n = await reading
+      if (n !== p.bytes) throw new Error(`echoed ${n} of ${p.bytes}`)
+      const seconds = (performance.now() - t0) / 1000
+      const cpuClient = cpuSince(cpu)
+      await c.destroy({ force: true })
+      return { seconds, bytes: p.bytes, mbPerSecond: p.bytes / 1024 / 1024 / seconds, cpuClient }
+    },
     async rtt(port, p) {
       const c = await dial(port)
       const s = c.connection.newStream()
@@ -120,6 +141,18 @@ function family(lib, legacy) {
         await echo(c.connection.newStream(), Buffer.alloc(32, 2))
         await c.destroy()
       }
+      const seconds = (performance.now() - t0) / 1000
+      return { count: p.count, seconds, perSecond: p.count / seconds }
+    },
+    async handshakesConcurrent(port, p) {
+      const t0 = performance.now()
+      await Promise.all(
+        Array.from({ length: p.count }, async () => {
+          const c = await dial(port)
+          await echo(c.connection.newStream(), Buffer.alloc(32, 2))
+          await c.destroy()
+        }),
+      )
       const seconds = (performance.now() - t0) / 1000
       return { count: p.count, seconds, perSecond: p.count / seconds }
     },

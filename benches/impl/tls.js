@@ -46,6 +46,27 @@ const clients = {
     sock.destroy()
     return { seconds, bytes: p.bytes, mbPerSecond: p.bytes / 1024 / 1024 / seconds, cpuClient }
   },
+  async echo(port, p) {
+    const sock = await dial(port)
+    const chunk = crypto.randomBytes(p.chunk)
+    const cpu = process.cpuUsage()
+    const t0 = performance.now()
+    let n = 0
+    const back = new Promise((resolve) => {
+      sock.on('data', (/** @type {Buffer} */ d) => {
+        n += d.length
+        if (n >= p.bytes) resolve(undefined)
+      })
+    })
+    for (let sent = 0; sent < p.bytes; sent += p.chunk) {
+      if (!sock.write(chunk)) await new Promise((r) => sock.once('drain', r))
+    }
+    await back
+    const seconds = (performance.now() - t0) / 1000
+    const cpuClient = cpuSince(cpu)
+    sock.destroy()
+    return { seconds, bytes: p.bytes, mbPerSecond: p.bytes / 1024 / 1024 / seconds, cpuClient }
+  },
   async rtt(port, p) {
     const sock = await dial(port)
     sock.setNoDelay(true)
@@ -62,6 +83,20 @@ const clients = {
       await back
       sock.destroy()
     }
+    const seconds = (performance.now() - t0) / 1000
+    return { count: p.count, seconds, perSecond: p.count / seconds }
+  },
+  async handshakesConcurrent(port, p) {
+    const t0 = performance.now()
+    await Promise.all(
+      Array.from({ length: p.count }, async () => {
+        const sock = await dial(port)
+        const back = new Promise((r) => sock.once('data', r))
+        sock.write(Buffer.alloc(32, 2))
+        await back
+        sock.destroy()
+      }),
+    )
     const seconds = (performance.now() - t0) / 1000
     return { count: p.count, seconds, perSecond: p.count / seconds }
   },
