@@ -1,7 +1,12 @@
 //! Batched sends straight to the UDP socket's file descriptor (Linux `sendmmsg`): one system call
 //! for a burst of packets instead of one `dgram.send` each. Profiling showed the per-datagram send
 //! path is where a bulk sender spends most of its time; this removes it without moving the socket
-//! out of Node (receiving stays with `dgram`).
+//! out of Node (receiving is `receiver.rs`).
+//!
+//! Runs of equal-sized packets to one destination go out as one segmented datagram (UDP GSO,
+//! `UDP_SEGMENT`): the kernel walks its UDP/IP path once per run instead of once per packet,
+//! which was half of a bulk transfer's CPU. Where the kernel or device cannot segment, the first
+//! refusal turns it off for the process.
 //!
 //! The fd is non-blocking and shared with libuv. A burst the kernel will not take now (`EAGAIN`)
 //! is dropped and counted: to QUIC that is loss, which it recovers from, just as from a full
@@ -21,6 +26,7 @@ pub struct Sent {
 mod imp {
     use super::*;
     use std::mem::{size_of, zeroed};
+    use std::sync::atomic::{AtomicBool, Ordering};
 
     fn sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
         // SAFETY: sockaddr_storage is plain old data; zero is a valid value.
@@ -57,35 +63,90 @@ mod imp {
         (storage, len as libc::socklen_t)
     }
 
-    /// Sends `packets` (each a slice of `buf` with its destination) with as few `sendmmsg` calls
-    /// as the kernel allows.
-    pub fn send_batch(fd: i32, buf: &[u8], packets: &[(usize, usize, SocketAddr)]) -> Sent {
-        let mut addrs: Vec<(libc::sockaddr_storage, libc::socklen_t)> =
-            packets.iter().map(|(_, _, to)| sockaddr(to)).collect();
-        let mut iovs: Vec<libc::iovec> = packets
-            .iter()
-            .map(|(off, len, _)| libc::iovec {
-                iov_base: buf[*off..].as_ptr() as *mut libc::c_void,
-                iov_len: *len,
-            })
-            .collect();
-        let mut msgs: Vec<libc::mmsghdr> = (0..packets.len())
-            .map(|i| {
-                // SAFETY: msghdr is plain old data; the fields set below make it valid.
-                let mut hdr: libc::msghdr = unsafe { zeroed() };
-                hdr.msg_name = &mut addrs[i].0 as *mut _ as *mut libc::c_void;
-                hdr.msg_namelen = addrs[i].1;
-                hdr.msg_iov = &mut iovs[i];
-                hdr.msg_iovlen = 1;
-                libc::mmsghdr {
-                    msg_hdr: hdr,
-                    msg_len: 0,
+    /// Set once the kernel refused a segmented send (old kernel, a device without checksum
+    /// offload): from then on every packet is its own datagram.
+    static GSO_OFF: AtomicBool = AtomicBool::new(false);
+
+    /// Packets per segmented send, and bytes: the kernel's limits (UDP_MAX_SEGMENTS, one IP packet).
+    const MAX_SEGMENTS: usize = 64;
+    const MAX_GSO_BYTES: usize = 65000;
+
+    /// Consecutive packets to one destination that can leave as one segmented datagram: every
+    /// one the size of the first but the last, which may be shorter.
+    pub fn groups(packets: &[(usize, usize, SocketAddr)], gso: bool) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < packets.len() {
+            let (off, seg, to) = packets[i];
+            let mut j = i + 1;
+            let mut end = off + seg;
+            while gso && j < packets.len() && j - i < MAX_SEGMENTS {
+                let (o, l, t) = packets[j];
+                if t != to || o != end || l > seg || end + l - off > MAX_GSO_BYTES {
+                    break;
                 }
+                end += l;
+                j += 1;
+                if l < seg {
+                    break;
+                }
+            }
+            out.push((i, j));
+            i = j;
+        }
+        out
+    }
+
+    /// Room for one UDP_SEGMENT control message.
+    const CMSG_ROOM: usize = 32;
+
+    /// Sends `packets` (each a slice of `buf` with its destination, back to back) with as few
+    /// system calls as the kernel allows: runs of equal-sized packets to one destination as one
+    /// segmented datagram (UDP GSO), the runs together through `sendmmsg`.
+    pub fn send_batch(fd: i32, buf: &[u8], packets: &[(usize, usize, SocketAddr)]) -> Sent {
+        let gso = !GSO_OFF.load(Ordering::Relaxed);
+        let groups = groups(packets, gso);
+        let mut addrs: Vec<(libc::sockaddr_storage, libc::socklen_t)> = groups
+            .iter()
+            .map(|&(a, _)| sockaddr(&packets[a].2))
+            .collect();
+        let mut iovs: Vec<libc::iovec> = groups
+            .iter()
+            .map(|&(a, b)| libc::iovec {
+                iov_base: buf[packets[a].0..].as_ptr() as *mut libc::c_void,
+                iov_len: packets[b - 1].0 + packets[b - 1].1 - packets[a].0,
             })
             .collect();
+        let mut controls = vec![[0u64; CMSG_ROOM / 8]; groups.len()];
+        let mut msgs: Vec<libc::mmsghdr> = Vec::with_capacity(groups.len());
+        for (g, &(a, b)) in groups.iter().enumerate() {
+            // SAFETY: msghdr is plain old data; the fields set below make it valid.
+            let mut hdr: libc::msghdr = unsafe { zeroed() };
+            hdr.msg_name = &mut addrs[g].0 as *mut _ as *mut libc::c_void;
+            hdr.msg_namelen = addrs[g].1;
+            hdr.msg_iov = &mut iovs[g];
+            hdr.msg_iovlen = 1;
+            if b - a > 1 {
+                hdr.msg_control = controls[g].as_mut_ptr() as *mut libc::c_void;
+                // SAFETY: CMSG_SPACE of a u16 fits CMSG_ROOM; the header written is in bounds.
+                unsafe {
+                    hdr.msg_controllen = libc::CMSG_SPACE(size_of::<u16>() as u32) as _;
+                    let c = libc::CMSG_FIRSTHDR(&hdr);
+                    (*c).cmsg_level = libc::SOL_UDP;
+                    (*c).cmsg_type = libc::UDP_SEGMENT;
+                    (*c).cmsg_len = libc::CMSG_LEN(size_of::<u16>() as u32) as _;
+                    std::ptr::write_unaligned(libc::CMSG_DATA(c) as *mut u16, packets[a].1 as u16);
+                }
+            }
+            msgs.push(libc::mmsghdr {
+                msg_hdr: hdr,
+                msg_len: 0,
+            });
+        }
         let mut done = 0;
         while done < msgs.len() {
-            // SAFETY: every pointer in msgs[done..] points into addrs, iovs and buf, which outlive the call.
+            // SAFETY: every pointer in msgs[done..] points into addrs, iovs, controls and buf,
+            // which outlive the call.
             let n = unsafe {
                 libc::sendmmsg(
                     fd,
@@ -94,25 +155,35 @@ mod imp {
                     0,
                 )
             };
-            if n < 0 {
-                let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
-                if errno == libc::EINTR {
-                    continue;
-                }
-                let dropped = msgs.len() - done;
-                let error =
-                    (errno != libc::EAGAIN && errno != libc::EWOULDBLOCK && errno != libc::ENOBUFS)
-                        .then_some(errno);
+            if n >= 0 {
+                done += n as usize;
+                continue;
+            }
+            let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+            if errno == libc::EINTR {
+                continue;
+            }
+            let first = groups[done].0;
+            if gso && (errno == libc::EIO || errno == libc::EINVAL) && groups[done].1 - first > 1 {
+                // This path cannot segment: send the rest one datagram each, now and from now on.
+                GSO_OFF.store(true, Ordering::Relaxed);
+                let rest = send_batch(fd, buf, &packets[first..]);
                 return Sent {
-                    packets: done,
-                    dropped,
-                    error,
+                    packets: first + rest.packets,
+                    ..rest
                 };
             }
-            done += n as usize;
+            let error =
+                (errno != libc::EAGAIN && errno != libc::EWOULDBLOCK && errno != libc::ENOBUFS)
+                    .then_some(errno);
+            return Sent {
+                packets: first,
+                dropped: packets.len() - first,
+                error,
+            };
         }
         Sent {
-            packets: done,
+            packets: packets.len(),
             dropped: 0,
             error: None,
         }
@@ -120,7 +191,7 @@ mod imp {
 }
 
 #[cfg(target_os = "linux")]
-pub use imp::send_batch;
+pub use imp::{groups, send_batch};
 
 /// Whether this platform has the batched send path.
 pub const SUPPORTED: bool = cfg!(target_os = "linux");
@@ -137,5 +208,39 @@ pub fn send_batch(_fd: i32, _buf: &[u8], packets: &[(usize, usize, SocketAddr)])
         packets: 0,
         dropped: packets.len(),
         error: Some(0),
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::groups;
+    use std::net::SocketAddr;
+
+    #[test]
+    fn runs_of_equal_packets_to_one_destination_become_one_send() {
+        let a: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let b: SocketAddr = "127.0.0.1:2".parse().unwrap();
+        let mut packets = Vec::new();
+        let mut off = 0;
+        for (len, to) in [
+            (1350, a),
+            (1350, a),
+            (900, a),
+            (1350, a),
+            (1350, b),
+            (1200, b),
+            (1350, b),
+        ] {
+            packets.push((off, len, to));
+            off += len;
+        }
+        // A shorter packet ends a run; a new destination or a longer packet starts one.
+        assert_eq!(groups(&packets, true), vec![(0, 3), (3, 4), (4, 6), (6, 7)]);
+        assert_eq!(groups(&packets, false).len(), 7);
+        // No run past 64 KB.
+        let many: Vec<_> = (0..100).map(|i| (i * 1350, 1350, a)).collect();
+        let g = groups(&many, true);
+        assert!(g.iter().all(|&(x, y)| (y - x) * 1350 <= 65000));
+        assert_eq!(g.iter().map(|&(x, y)| y - x).sum::<usize>(), 100);
     }
 }
