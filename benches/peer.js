@@ -23,7 +23,7 @@ async function load(name) {
 }
 
 /** Warm-up rounds, as a fraction of the timed round's count (bulk and idle have none: they are long or hold state). @type {Record<string, number>} */
-const WARMUP = { rtt: 0.25, handshakes: 0.25, handshakesConcurrent: 1, streams: 0.5 }
+const WARMUP = { rtt: 1, handshakes: 0.5, handshakesConcurrent: 1, streams: 1 }
 
 const send = (/** @type {any} */ m) => /** @type {NodeJS.Process & { send: Function }} */ (process).send(m)
 

@@ -223,10 +223,19 @@ class QUICConnection extends EventTarget {
 
   /**
    * @internal The native receive path fed this connection's datagrams to quiche: service it
-   * now, so the replies (ACKs, stream data) go out in this turn of the loop.
+   * now; the flush waits for `flushReceived`, so the ACKs leave with the replies.
    */
   handleReceived() {
-    this.service()
+    // During the handshake the reply (the client's Finished) goes at once: the user may close
+    // the connection as soon as it is handed out, and quiche will not send a close before it.
+    this.service(this.state === 'running')
+  }
+
+  /** @internal After `handleReceived`, once the listeners' microtasks ran: one flush for both. */
+  flushReceived() {
+    if (this.released) return
+    this.flush()
+    this.settle()
   }
 
   /**
@@ -247,8 +256,11 @@ class QUICConnection extends EventTarget {
     setImmediate(this.runService)
   }
 
-  /** Handles everything the native side reports, then flushes. */
-  service() {
+  /**
+   * Handles everything the native side reports, then flushes (unless `deferFlush`: the caller
+   * flushes soon, see `flushReceived`).
+   */
+  service(deferFlush = false) {
     if (this.released) return
     // A listener may service another connection from inside this one: it gets its own array.
     const out = servicing ? new Float64Array(POLL_SLOTS) : pollOut
@@ -259,7 +271,13 @@ class QUICConnection extends EventTarget {
     } finally {
       if (outer) servicing = false
     }
+    if (deferFlush) return
     this.flush()
+    this.settle()
+  }
+
+  /** After a flush: a graceful stop may be done, a sent or received CONNECTION_CLOSE ends it for the user. */
+  settle() {
     if (this.onSettled != null) this.checkSettled()
     // Draining (after a CONNECTION_CLOSE either way) means it is over for the user at once.
     if (this.state !== 'stopped' && (this.native.isDraining() || this.native.isClosed())) this.finish()
@@ -556,6 +574,8 @@ class QUICConnection extends EventTarget {
           this.checkSettled()
         })
       }
+      // The peer may have closed meanwhile (finish() ends the wait): nothing left to close.
+      if (this.state === 'stopped') return this.closedP
       if (!this.released) {
         this.native.close(isApp, errorCode, reason)
         this.flush()
@@ -604,6 +624,8 @@ class QUICConnection extends EventTarget {
     if (this.state === 'stopped') return
     const wasStarting = this.state === 'starting'
     this.state = 'stopped'
+    // A graceful stop waiting for the streams waits no more: the connection is over.
+    this.onSettled?.()
     const err = cause ?? this.connectionError()
     this.error = err
     const streamErr = err ?? new errors.ErrorQUICStreamDestroyed('the connection closed')

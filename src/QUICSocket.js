@@ -25,6 +25,7 @@ const RECV_BATCH = 64
  * @typedef {object} SocketConnection what the socket routes datagrams to
  * @property {(msg: Buffer, rinfo: dgram.RemoteInfo) => void} handleDatagram a datagram from `dgram`
  * @property {() => void} handleReceived datagrams were fed to `native` by the native receive path
+ * @property {() => void} flushReceived the listeners have run: send what is ready
  * @property {import('./native/binding').Connection} native
  * @property {(err: Error) => void} handleSendError
  * @property {(cause: Error) => void} destroy
@@ -355,14 +356,21 @@ class QUICSocket extends EventTarget {
 
   /**
    * One batch from the native receiver: the datagrams for known connections are already in
-   * quiche; those connections are serviced now, and the rest routed as `dgram` ones are.
+   * quiche; those connections are serviced now, and the rest routed as `dgram` ones are. Called
+   * again with `after` once the first call's microtasks have run: the serviced connections flush
+   * then, so the replies their listeners wrote go out with the ACKs in one packet.
    * @param {number} touched entries of `recvTokens` to read
    * @param {Array<Buffer | string | number> | undefined} unmatched `[data, host, port, ...]`
    * @param {number} errno
+   * @param {boolean} after
    */
-  handleBatch(touched, unmatched, errno) {
+  handleBatch(touched, unmatched, errno, after) {
     try {
       const tokens = this.recvTokens
+      if (after) {
+        for (let i = 0; i < touched; i++) this.byToken.get(/** @type {number} */ (tokens[i]))?.flushReceived()
+        return
+      }
       for (let i = 0; i < touched; i++) this.byToken.get(/** @type {number} */ (tokens[i]))?.handleReceived()
       if (unmatched !== undefined) {
         for (let i = 0; i < unmatched.length; i += 3) {

@@ -204,3 +204,24 @@ test('nothing left behind: no timers, no routes, no listeners after stop', async
   assert.equal(activeTimers(), before, 'timers left running')
   assert.ok(!process.getActiveResourcesInfo().includes('UDPWRAP'), 'a UDP socket is still open')
 })
+
+test('a graceful stop waiting for open streams ends as soon as the peer closes the connection', async (t) => {
+  const server = await startServer(t)
+  /** @type {Promise<any>} */
+  const serverConn = new Promise((resolve) => server.addEventListener(events.EventQUICServerConnection.name, (e) => resolve(/** @type {any} */ (e).detail), { once: true }))
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  const w = s.writable.getWriter()
+  await w.write(Buffer.from('never finished'))
+  const conn = await serverConn
+  await once(conn, events.EventQUICConnectionStream.name)
+  // The stream stays open: the graceful stop waits for it...
+  const t0 = performance.now()
+  const stopping = conn.stop()
+  await sleep(50)
+  // ...until the peer closes the whole connection.
+  await client.destroy({ force: true })
+  await stopping
+  assert.ok(performance.now() - t0 < 5000, `stop took ${performance.now() - t0} ms`)
+  assert.equal(conn.closed, true)
+})

@@ -184,3 +184,25 @@ function workerTarget(worker) {
   worker.on('message', (m) => target.dispatchEvent(new CustomEvent('message', { detail: m })))
   return target
 }
+
+test('a started server keeps the process alive on its own, as a dgram socket would; stopping it lets the process exit', async () => {
+  const { spawn } = require('node:child_process')
+  const script = `
+    const { QUICServer } = require(${JSON.stringify(path.join(__dirname, '..', 'index.js'))})
+    const fixtures = require(${JSON.stringify(path.join(__dirname, 'helpers', 'fixtures.js'))})
+    const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert } })
+    server.start({ host: '127.0.0.1' }).then(() => console.log(server.socket.receiver != null))
+    process.stdin.once('data', () => server.stop())
+  `
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const out = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(d.toString().trim())))
+  assert.equal(out, String(linux))
+  // Nothing but the server's socket holds the loop: still alive a while later.
+  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)))
+  const early = await Promise.race([exited, sleep(500).then(() => 'alive')])
+  assert.equal(early, 'alive')
+  child.stdin.write('stop\n')
+  // Stopped: the process ends by itself (stdin is the only other handle, and it is paused).
+  child.stdin.end()
+  assert.equal(await Promise.race([exited, sleep(5000).then(() => 'still running')]), 0)
+})

@@ -6,8 +6,9 @@
 //! the bulk receiver showed that as most of its time.
 //!
 //! Node's `dgram` socket stays the socket's owner (bind, sends, close); the JS side stops its
-//! reading and a libuv poll handle on a duplicate of the fd takes over. The handle is unref'd:
-//! the `dgram` socket is what keeps the process alive. libuv's functions are looked up in the
+//! reading and a libuv poll handle on a duplicate of the fd takes over. The handle keeps the
+//! process alive while it is open, as a reading `dgram` socket would (one that stopped reading
+//! does not). libuv's functions are looked up in the
 //! Node binary at run time, as napi's are, so `cargo test` links without Node.
 
 use std::cell::Cell;
@@ -111,7 +112,6 @@ mod imp {
     type PollStart = unsafe extern "C" fn(*mut c_void, c_int, PollCb) -> c_int;
     type HandleOp = unsafe extern "C" fn(*mut c_void) -> c_int;
     type Close = unsafe extern "C" fn(*mut c_void, Option<CloseCb>);
-    type Unref = unsafe extern "C" fn(*mut c_void);
 
     struct Uv {
         handle_size: HandleSize,
@@ -119,7 +119,6 @@ mod imp {
         poll_start: PollStart,
         poll_stop: HandleOp,
         close: Close,
-        unref: Unref,
     }
 
     fn uv() -> Option<&'static Uv> {
@@ -135,7 +134,6 @@ mod imp {
                 sym(c"uv_poll_start"),
                 sym(c"uv_poll_stop"),
                 sym(c"uv_close"),
-                sym(c"uv_unref"),
             ];
             if p.iter().any(|p| p.is_null()) {
                 return None;
@@ -148,7 +146,6 @@ mod imp {
                     poll_start: std::mem::transmute::<*mut c_void, PollStart>(p[2]),
                     poll_stop: std::mem::transmute::<*mut c_void, HandleOp>(p[3]),
                     close: std::mem::transmute::<*mut c_void, Close>(p[4]),
-                    unref: std::mem::transmute::<*mut c_void, Unref>(p[5]),
                 })
             }
         })
@@ -257,7 +254,7 @@ mod imp {
         tokens: Uint32Array,
         /// The cleanup hook's argument: the cell the JS object holds, nulled when closed.
         owner: *const Cell<*mut Inner>,
-        in_callback: bool,
+        /// Closed while a batch was being handled: freed when the last one returns.
         closing: bool,
         pub received: u64,
         pub segments: u64,
@@ -291,7 +288,10 @@ mod imp {
         // checked and unwinds what was made.
         unsafe {
             sys::napi_get_uv_event_loop(raw_env, &mut lp);
-            let handle = libc::calloc(1, (uv.handle_size)(UV_POLL));
+            let handle = libc::calloc(1, fd_slot(uv) + size_of::<c_int>());
+            if !handle.is_null() {
+                *(handle.cast::<u8>().add(fd_slot(uv)) as *mut c_int) = dup;
+            }
             if lp.is_null()
                 || handle.is_null()
                 || (uv.poll_init_socket)(lp.cast(), handle, dup) != 0
@@ -320,7 +320,6 @@ mod imp {
                 router: Router::new(cid_len),
                 tokens,
                 owner: owner_raw,
-                in_callback: false,
                 closing: false,
                 received: 0,
                 segments: 0,
@@ -337,7 +336,6 @@ mod imp {
                     format!("fd {fd} cannot be polled"),
                 ));
             }
-            (uv.unref)(handle);
             // Coalesced receives (UDP GRO, Linux 5.0+): runs of datagrams sent with GSO arrive
             // as one and are split in read_batch. Refused by older kernels: then they come one by one.
             let on: c_int = 1;
@@ -352,8 +350,15 @@ mod imp {
         Ok(())
     }
 
-    /// Stops reading and lets go of everything; deferred to the end of the batch when called
-    /// from inside it (by a JS listener).
+    thread_local! {
+        /// How many poll callbacks are on the stack (JS they call may close any receiver), and
+        /// the receivers closed meanwhile: freed once none is.
+        static DEPTH: Cell<usize> = const { Cell::new(0) };
+        static CLOSED: std::cell::RefCell<Vec<*mut Inner>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+
+    /// Stops reading and lets go of everything; while a batch is being handled (a JS listener
+    /// closed it), only once that batch returns.
     pub fn close(owner: &Cell<*mut Inner>) {
         let p = owner.get();
         if p.is_null() {
@@ -361,8 +366,13 @@ mod imp {
         }
         // SAFETY: a non-null pointer in the cell is a live Inner (finalize nulls it).
         unsafe {
-            if (*p).in_callback {
-                (*p).closing = true;
+            if DEPTH.with(Cell::get) > 0 {
+                if !(*p).closing {
+                    (*p).closing = true;
+                    (uv().expect("libuv").poll_stop)((*p).handle);
+                    CLOSED.with(|c| c.borrow_mut().push(p));
+                }
+                owner.set(ptr::null_mut());
             } else {
                 finalize(p);
             }
@@ -384,18 +394,26 @@ mod imp {
             owner.set(ptr::null_mut());
             sys::napi_async_destroy(inner.env, inner.async_ctx);
             sys::napi_delete_reference(inner.env, inner.callback);
-            // From here the handle's data is the fd to close once libuv is done with it.
-            *(inner.handle as *mut *mut c_void) = Box::into_raw(Box::new(inner.fd)) as *mut c_void;
+            // A callback that comes anyway (an event libuv had already collected) finds no data.
+            *(inner.handle as *mut *mut c_void) = ptr::null_mut();
             (uv.close)(inner.handle, Some(on_closed));
             drop(inner);
         }
     }
 
+    /// Where the handle's allocation keeps the duplicated fd, past libuv's own fields, so it
+    /// can be closed once libuv is done with the handle.
+    fn fd_slot(uv: &Uv) -> usize {
+        // SAFETY: uv_handle_size is a pure lookup.
+        let size = unsafe { (uv.handle_size)(UV_POLL) };
+        size.next_multiple_of(size_of::<c_int>())
+    }
+
     unsafe extern "C" fn on_closed(handle: *mut c_void) {
-        // SAFETY: finalize stored a boxed fd in the handle's data; the handle came from calloc.
+        // SAFETY: open stored the fd in the handle's allocation, which came from calloc.
         unsafe {
-            let fd = Box::from_raw(*(handle as *mut *mut c_int));
-            libc::close(*fd);
+            let uv = uv().expect("a receiver exists only where libuv was found");
+            libc::close(*(handle.cast::<u8>().add(fd_slot(uv)) as *const c_int));
             libc::free(handle);
         }
     }
@@ -417,11 +435,21 @@ mod imp {
         if p.is_null() {
             return;
         }
+        DEPTH.with(|d| d.set(d.get() + 1));
         // Nothing may unwind into libuv.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            // SAFETY: p is live; drain stops using it once it has finalized it.
+            // SAFETY: p is live: receivers closed meanwhile are freed only below.
             unsafe { drain(p, status) }
         }));
+        if DEPTH.with(|d| {
+            d.set(d.get() - 1);
+            d.get() == 0
+        }) {
+            for q in CLOSED.with(|c| std::mem::take(&mut *c.borrow_mut())) {
+                // SAFETY: each was live and closing, queued once, and is freed here once.
+                unsafe { finalize(q) };
+            }
+        }
     }
 
     unsafe fn drain(p: *mut Inner, status: c_int) {
@@ -439,7 +467,9 @@ mod imp {
             });
             if errno != 0 || !out.touched.is_empty() || !out.unmatched.is_empty() {
                 // SAFETY: p is live.
-                if unsafe { call_js(p, &out, errno) } {
+                unsafe { call_js(p, &out, errno) };
+                // SAFETY: p stays allocated until on_poll returns.
+                if unsafe { (*p).closing } {
                     return;
                 }
             }
@@ -502,10 +532,42 @@ mod imp {
         (n, 0, out)
     }
 
-    /// Calls the JS listener with one batch's outcome: `(touchedCount, unmatched, errno)`, the
-    /// touched tokens in the shared array, `unmatched` a flat `[data, host, port, ...]` array or
-    /// undefined. Returns true when the receiver was closed meanwhile (and `p` is gone).
-    unsafe fn call_js(p: *mut Inner, out: &Outcome, errno: i32) -> bool {
+    /// One call of the listener; microtasks run as it returns (MakeCallback). A throwing
+    /// listener is an uncaught exception, as from any Node callback.
+    unsafe fn invoke(
+        inner: &mut Inner,
+        recv: sys::napi_value,
+        func: sys::napi_value,
+        argv: &[sys::napi_value],
+    ) {
+        // SAFETY: called from call_js inside its handle scope, on the main thread.
+        unsafe {
+            let env = inner.env;
+            let mut result = ptr::null_mut();
+            sys::napi_make_callback(
+                env,
+                inner.async_ctx,
+                recv,
+                func,
+                argv.len(),
+                argv.as_ptr(),
+                &mut result,
+            );
+            let mut pending = false;
+            sys::napi_is_exception_pending(env, &mut pending);
+            if pending {
+                let mut e = ptr::null_mut();
+                sys::napi_get_and_clear_last_exception(env, &mut e);
+                sys::napi_fatal_exception(env, e);
+            }
+        }
+    }
+
+    /// Calls the JS listener with one batch's outcome: `(touchedCount, unmatched, errno, false)`,
+    /// the touched tokens in the shared array, `unmatched` a flat `[data, host, port, ...]` array
+    /// or undefined; then, if connections were touched, `(touchedCount, unmatched, errno, true)`
+    /// once the first call's microtasks have run.
+    unsafe fn call_js(p: *mut Inner, out: &Outcome, errno: i32) {
         // SAFETY: p is live; every napi call runs on the main thread inside a handle scope.
         unsafe {
             let inner = &mut *p;
@@ -520,7 +582,7 @@ mod imp {
             // MakeCallback wants an object as `this`.
             let mut recv = ptr::null_mut();
             sys::napi_get_global(env, &mut recv);
-            let mut argv = [ptr::null_mut(); 3];
+            let mut argv = [ptr::null_mut(); 4];
             sys::napi_create_uint32(env, touched as u32, &mut argv[0]);
             if out.unmatched.is_empty() {
                 sys::napi_get_undefined(env, &mut argv[1]);
@@ -552,32 +614,15 @@ mod imp {
                 }
             }
             sys::napi_create_int32(env, errno, &mut argv[2]);
-            inner.in_callback = true;
-            let mut result = ptr::null_mut();
-            sys::napi_make_callback(
-                env,
-                inner.async_ctx,
-                recv,
-                func,
-                3,
-                argv.as_ptr(),
-                &mut result,
-            );
-            inner.in_callback = false;
-            let mut pending = false;
-            sys::napi_is_exception_pending(env, &mut pending);
-            if pending {
-                // A throwing listener is an uncaught exception, as from any Node callback.
-                let mut e = ptr::null_mut();
-                sys::napi_get_and_clear_last_exception(env, &mut e);
-                sys::napi_fatal_exception(env, e);
+            sys::napi_get_boolean(env, false, &mut argv[3]);
+            invoke(inner, recv, func, &argv);
+            if touched > 0 && !inner.closing {
+                // Second call, after the first one's microtasks ran: what the listeners wrote
+                // in reply now leaves with the ACKs, in one flush per connection.
+                sys::napi_get_boolean(env, true, &mut argv[3]);
+                invoke(inner, recv, func, &argv);
             }
             sys::napi_close_handle_scope(env, scope);
-            if inner.closing {
-                finalize(p);
-                return true;
-            }
-            false
         }
     }
 }
@@ -645,7 +690,7 @@ impl Receiver {
         cid_length: u32,
         tokens: Uint32Array,
         #[napi(
-            ts_arg_type = "(touched: number, unmatched: Array<Buffer | string | number> | undefined, errno: number) => void"
+            ts_arg_type = "(touched: number, unmatched: Array<Buffer | string | number> | undefined, errno: number, after: boolean) => void"
         )]
         on_batch: Function<'_>,
     ) -> napi::Result<Self> {
