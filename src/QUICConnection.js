@@ -575,7 +575,7 @@ class QUICConnection extends EventTarget {
         })
       }
       // The peer may have closed meanwhile (finish() ends the wait): nothing left to close.
-      if (this.state === 'stopped') return this.closedP
+      if (/** @type {string} */ (this.state) === 'stopped') return this.closedP
       if (!this.released) {
         this.native.close(isApp, errorCode, reason)
         this.flush()
