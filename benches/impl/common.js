@@ -1,6 +1,7 @@
 // @ts-check
 'use strict'
 // Helpers for the benchmark peers: timing, percentiles, the test PKI.
+const crypto = require('node:crypto')
 const fs = require('node:fs')
 const path = require('node:path')
 
@@ -72,4 +73,36 @@ async function pool(p, task) {
   return { count: p.count, seconds, perSecond: p.count / seconds }
 }
 
-module.exports = { pki, percentile, cpuSince, sleep, pingPong, pool }
+/**
+ * Starts timing a transfer of `p.bytes` in `p.chunk`-sized writes: the chunk to write, and
+ * `done()` for the result (call it before tearing the connection down).
+ * @param {{ bytes: number, chunk: number }} p
+ */
+function transfer(p) {
+  const chunk = crypto.randomBytes(p.chunk)
+  const cpu = process.cpuUsage()
+  const t0 = performance.now()
+  return {
+    chunk,
+    done() {
+      const seconds = (performance.now() - t0) / 1000
+      return { seconds, bytes: p.bytes, mbPerSecond: p.bytes / 1024 / 1024 / seconds, cpuClient: cpuSince(cpu) }
+    },
+  }
+}
+
+/**
+ * Runs `task` `count` times, one after another or all at once; returns the rate.
+ * @param {number} count
+ * @param {boolean} together
+ * @param {() => Promise<void>} task
+ */
+async function rate(count, together, task) {
+  const t0 = performance.now()
+  if (together) await Promise.all(Array.from({ length: count }, task))
+  else for (let i = 0; i < count; i++) await task()
+  const seconds = (performance.now() - t0) / 1000
+  return { count, seconds, perSecond: count / seconds }
+}
+
+module.exports = { pki, percentile, cpuSince, sleep, pingPong, pool, transfer, rate }

@@ -2,8 +2,7 @@
 'use strict'
 // Benchmark peers for node:http2 (TLS), the usual alternative for many streams on one connection.
 const http2 = require('node:http2')
-const crypto = require('node:crypto')
-const { pki, cpuSince, pingPong, pool } = require('./common.js')
+const { pki, pingPong, pool, transfer, rate } = require('./common.js')
 
 /** @param {string} scenario */
 async function server(scenario) {
@@ -44,74 +43,47 @@ function exchange(session, data) {
   })
 }
 
+/**
+ * One request: `p.bytes` written, then (echo) all of it read back or (bulk) the server's one-byte ack.
+ * @param {number} port @param {any} p @param {boolean} echoed
+ */
+async function stream(port, p, echoed) {
+  const session = await dial(port)
+  const t = transfer(p)
+  const req = session.request({ ':method': 'POST', ':path': '/' })
+  let n = 0
+  req.on('data', (/** @type {Buffer} */ d) => (n += d.length))
+  const done = new Promise((r) => req.on('end', r))
+  for (let sent = 0; sent < p.bytes; sent += p.chunk) {
+    if (!req.write(t.chunk)) await new Promise((r) => req.once('drain', r))
+  }
+  req.end()
+  await done
+  if (echoed && n !== p.bytes) throw new Error(`echoed ${n} of ${p.bytes}`)
+  const result = t.done()
+  session.destroy()
+  return result
+}
+
+/** Connect, one 32-byte exchange, close. @param {number} port */
+async function shake(port) {
+  const session = await dial(port)
+  await exchange(session, Buffer.alloc(32, 2))
+  session.destroy()
+}
+
 /** @type {Record<string, (port: number, p: any) => Promise<object>>} */
 const clients = {
-  async bulk(port, p) {
-    const session = await dial(port)
-    const chunk = crypto.randomBytes(p.chunk)
-    const cpu = process.cpuUsage()
-    const t0 = performance.now()
-    const req = session.request({ ':method': 'POST', ':path': '/' })
-    const ack = new Promise((r) => req.on('end', r))
-    req.on('data', () => {})
-    for (let sent = 0; sent < p.bytes; sent += p.chunk) {
-      if (!req.write(chunk)) await new Promise((r) => req.once('drain', r))
-    }
-    req.end()
-    await ack
-    const seconds = (performance.now() - t0) / 1000
-    const cpuClient = cpuSince(cpu)
-    session.destroy()
-    return { seconds, bytes: p.bytes, mbPerSecond: p.bytes / 1024 / 1024 / seconds, cpuClient }
-  },
-  async echo(port, p) {
-    const session = await dial(port)
-    const chunk = crypto.randomBytes(p.chunk)
-    const cpu = process.cpuUsage()
-    const t0 = performance.now()
-    const req = session.request({ ':method': 'POST', ':path': '/' })
-    let n = 0
-    req.on('data', (/** @type {Buffer} */ d) => (n += d.length))
-    const done = new Promise((r) => req.on('end', r))
-    for (let sent = 0; sent < p.bytes; sent += p.chunk) {
-      if (!req.write(chunk)) await new Promise((r) => req.once('drain', r))
-    }
-    req.end()
-    await done
-    if (n !== p.bytes) throw new Error(`echoed ${n} of ${p.bytes}`)
-    const seconds = (performance.now() - t0) / 1000
-    const cpuClient = cpuSince(cpu)
-    session.destroy()
-    return { seconds, bytes: p.bytes, mbPerSecond: p.bytes / 1024 / 1024 / seconds, cpuClient }
-  },
+  bulk: (port, p) => stream(port, p, false),
+  echo: (port, p) => stream(port, p, true),
   async rtt(port, p) {
     const session = await dial(port)
     const result = await pingPong(session.request({ ':method': 'POST', ':path': '/' }), p)
     session.destroy()
     return result
   },
-  async handshakes(port, p) {
-    const t0 = performance.now()
-    for (let i = 0; i < p.count; i++) {
-      const session = await dial(port)
-      await exchange(session, Buffer.alloc(32, 2))
-      session.destroy()
-    }
-    const seconds = (performance.now() - t0) / 1000
-    return { count: p.count, seconds, perSecond: p.count / seconds }
-  },
-  async handshakesConcurrent(port, p) {
-    const t0 = performance.now()
-    await Promise.all(
-      Array.from({ length: p.count }, async () => {
-        const session = await dial(port)
-        await exchange(session, Buffer.alloc(32, 2))
-        session.destroy()
-      }),
-    )
-    const seconds = (performance.now() - t0) / 1000
-    return { count: p.count, seconds, perSecond: p.count / seconds }
-  },
+  handshakes: (port, p) => rate(p.count, false, () => shake(port)),
+  handshakesConcurrent: (port, p) => rate(p.count, true, () => shake(port)),
   async streams(port, p) {
     const session = await dial(port)
     const data = Buffer.alloc(p.size, 3)

@@ -3,7 +3,7 @@
 // Benchmark peers for QUIC libraries with the @matrixai/quic API: this one and the published 2.x
 // (which needs crypto callbacks and is ESM-only). Both speak Web Streams over QUICStream.
 const crypto = require('node:crypto')
-const { pki, percentile, cpuSince, pool } = require('./common.js')
+const { pki, percentile, pool, transfer, rate } = require('./common.js')
 
 /** @param {any} lib @param {boolean} legacy */
 function family(lib, legacy) {
@@ -75,47 +75,40 @@ function family(lib, legacy) {
     return reading
   }
 
+  /**
+   * One stream: `p.bytes` written, then (echo) all of it read back or (bulk) the server's one-byte ack.
+   * @param {number} port @param {any} p @param {boolean} echoed
+   */
+  async function stream(port, p, echoed) {
+    const c = await dial(port)
+    const t = transfer(p)
+    const s = c.connection.newStream()
+    const w = s.writable.getWriter()
+    const reading = (async () => {
+      let n = 0
+      for await (const x of s.readable) n += x.length
+      return n
+    })()
+    for (let sent = 0; sent < p.bytes; sent += p.chunk) await w.write(t.chunk)
+    await w.close()
+    const n = await reading
+    if (echoed && n !== p.bytes) throw new Error(`echoed ${n} of ${p.bytes}`)
+    const result = t.done()
+    await c.destroy({ force: true })
+    return result
+  }
+
+  /** Connect, one 32-byte round trip, close. @param {number} port */
+  async function shake(port) {
+    const c = await dial(port)
+    await echo(c.connection.newStream(), Buffer.alloc(32, 2))
+    await c.destroy()
+  }
+
   /** @type {Record<string, (port: number, p: any) => Promise<object>>} */
   const clients = {
-    async bulk(port, p) {
-      const c = await dial(port)
-      const chunk = crypto.randomBytes(p.chunk)
-      const cpu = process.cpuUsage()
-      const t0 = performance.now()
-      const s = c.connection.newStream()
-      const w = s.writable.getWriter()
-      const ack = (async () => {
-        for await (const _ of s.readable);
-      })()
-      for (let sent = 0; sent < p.bytes; sent += p.chunk) await w.write(chunk)
-      await w.close()
-      await ack
-      const seconds = (performance.now() - t0) / 1000
-      const cpuClient = cpuSince(cpu)
-      await c.destroy({ force: true })
-      return { seconds, bytes: p.bytes, mbPerSecond: p.bytes / 1024 / 1024 / seconds, cpuClient }
-    },
-    async echo(port, p) {
-      const c = await dial(port)
-      const chunk = crypto.randomBytes(p.chunk)
-      const cpu = process.cpuUsage()
-      const t0 = performance.now()
-      const s = c.connection.newStream()
-      const w = s.writable.getWriter()
-      const reading = (async () => {
-        let n = 0
-        for await (const x of s.readable) n += x.length
-        return n
-      })()
-      for (let sent = 0; sent < p.bytes; sent += p.chunk) await w.write(chunk)
-      await w.close()
-      const n = await reading
-      if (n !== p.bytes) throw new Error(`echoed ${n} of ${p.bytes}`)
-      const seconds = (performance.now() - t0) / 1000
-      const cpuClient = cpuSince(cpu)
-      await c.destroy({ force: true })
-      return { seconds, bytes: p.bytes, mbPerSecond: p.bytes / 1024 / 1024 / seconds, cpuClient }
-    },
+    bulk: (port, p) => stream(port, p, false),
+    echo: (port, p) => stream(port, p, true),
     async rtt(port, p) {
       const c = await dial(port)
       const s = c.connection.newStream()
@@ -134,28 +127,8 @@ function family(lib, legacy) {
       times.sort((a, b) => a - b)
       return { count: p.count, p50us: percentile(times, 50), p99us: percentile(times, 99) }
     },
-    async handshakes(port, p) {
-      const t0 = performance.now()
-      for (let i = 0; i < p.count; i++) {
-        const c = await dial(port)
-        await echo(c.connection.newStream(), Buffer.alloc(32, 2))
-        await c.destroy()
-      }
-      const seconds = (performance.now() - t0) / 1000
-      return { count: p.count, seconds, perSecond: p.count / seconds }
-    },
-    async handshakesConcurrent(port, p) {
-      const t0 = performance.now()
-      await Promise.all(
-        Array.from({ length: p.count }, async () => {
-          const c = await dial(port)
-          await echo(c.connection.newStream(), Buffer.alloc(32, 2))
-          await c.destroy()
-        }),
-      )
-      const seconds = (performance.now() - t0) / 1000
-      return { count: p.count, seconds, perSecond: p.count / seconds }
-    },
+    handshakes: (port, p) => rate(p.count, false, () => shake(port)),
+    handshakesConcurrent: (port, p) => rate(p.count, true, () => shake(port)),
     async streams(port, p) {
       const c = await dial(port)
       const data = Buffer.alloc(p.size, 3)

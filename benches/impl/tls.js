@@ -2,8 +2,7 @@
 'use strict'
 // Benchmark peers for node:tls over TCP (TLS 1.3), the usual alternative for one reliable stream.
 const tls = require('node:tls')
-const crypto = require('node:crypto')
-const { pki, cpuSince, pingPong } = require('./common.js')
+const { pki, pingPong, transfer, rate } = require('./common.js')
 
 /** @param {string} scenario */
 async function server(scenario) {
@@ -28,45 +27,44 @@ function dial(port) {
   })
 }
 
+/**
+ * One connection: `p.bytes` written, then (echo) all of it read back or (bulk) the server's
+ * one-byte ack after the end.
+ * @param {number} port @param {any} p @param {boolean} echoed
+ */
+async function stream(port, p, echoed) {
+  const sock = await dial(port)
+  const t = transfer(p)
+  let n = 0
+  const back = new Promise((resolve) => {
+    sock.on('data', (/** @type {Buffer} */ d) => {
+      n += d.length
+      if (!echoed || n >= p.bytes) resolve(undefined)
+    })
+  })
+  for (let sent = 0; sent < p.bytes; sent += p.chunk) {
+    if (!sock.write(t.chunk)) await new Promise((r) => sock.once('drain', r))
+  }
+  if (!echoed) sock.end()
+  await back
+  const result = t.done()
+  sock.destroy()
+  return result
+}
+
+/** Connect, one 32-byte round trip, close. @param {number} port */
+async function shake(port) {
+  const sock = await dial(port)
+  const back = new Promise((r) => sock.once('data', r))
+  sock.write(Buffer.alloc(32, 2))
+  await back
+  sock.destroy()
+}
+
 /** @type {Record<string, (port: number, p: any) => Promise<object>>} */
 const clients = {
-  async bulk(port, p) {
-    const sock = await dial(port)
-    const chunk = crypto.randomBytes(p.chunk)
-    const cpu = process.cpuUsage()
-    const t0 = performance.now()
-    const ack = new Promise((r) => sock.once('data', r))
-    for (let sent = 0; sent < p.bytes; sent += p.chunk) {
-      if (!sock.write(chunk)) await new Promise((r) => sock.once('drain', r))
-    }
-    sock.end()
-    await ack
-    const seconds = (performance.now() - t0) / 1000
-    const cpuClient = cpuSince(cpu)
-    sock.destroy()
-    return { seconds, bytes: p.bytes, mbPerSecond: p.bytes / 1024 / 1024 / seconds, cpuClient }
-  },
-  async echo(port, p) {
-    const sock = await dial(port)
-    const chunk = crypto.randomBytes(p.chunk)
-    const cpu = process.cpuUsage()
-    const t0 = performance.now()
-    let n = 0
-    const back = new Promise((resolve) => {
-      sock.on('data', (/** @type {Buffer} */ d) => {
-        n += d.length
-        if (n >= p.bytes) resolve(undefined)
-      })
-    })
-    for (let sent = 0; sent < p.bytes; sent += p.chunk) {
-      if (!sock.write(chunk)) await new Promise((r) => sock.once('drain', r))
-    }
-    await back
-    const seconds = (performance.now() - t0) / 1000
-    const cpuClient = cpuSince(cpu)
-    sock.destroy()
-    return { seconds, bytes: p.bytes, mbPerSecond: p.bytes / 1024 / 1024 / seconds, cpuClient }
-  },
+  bulk: (port, p) => stream(port, p, false),
+  echo: (port, p) => stream(port, p, true),
   async rtt(port, p) {
     const sock = await dial(port)
     sock.setNoDelay(true)
@@ -74,32 +72,8 @@ const clients = {
     sock.destroy()
     return result
   },
-  async handshakes(port, p) {
-    const t0 = performance.now()
-    for (let i = 0; i < p.count; i++) {
-      const sock = await dial(port)
-      const back = new Promise((r) => sock.once('data', r))
-      sock.write(Buffer.alloc(32, 2))
-      await back
-      sock.destroy()
-    }
-    const seconds = (performance.now() - t0) / 1000
-    return { count: p.count, seconds, perSecond: p.count / seconds }
-  },
-  async handshakesConcurrent(port, p) {
-    const t0 = performance.now()
-    await Promise.all(
-      Array.from({ length: p.count }, async () => {
-        const sock = await dial(port)
-        const back = new Promise((r) => sock.once('data', r))
-        sock.write(Buffer.alloc(32, 2))
-        await back
-        sock.destroy()
-      }),
-    )
-    const seconds = (performance.now() - t0) / 1000
-    return { count: p.count, seconds, perSecond: p.count / seconds }
-  },
+  handshakes: (port, p) => rate(p.count, false, () => shake(port)),
+  handshakesConcurrent: (port, p) => rate(p.count, true, () => shake(port)),
   async idle(port, p) {
     /** @type {tls.TLSSocket[]} */
     const socks = []
