@@ -202,6 +202,9 @@ class QUICConnection extends EventTarget {
   start() {
     this.dispatchEvent(new events.EventQUICConnectionStart())
     this.service()
+    // A resumed client is in early data only once its first flight is built (by the flush
+    // above): hand it out now, not when the server's answer comes, by which time 0-RTT is over.
+    if (this.state === 'starting' && !this.verifying && this.earlyData && this.native.isInEarlyData()) this.verify()
     return this.startedP
   }
 
