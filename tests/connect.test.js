@@ -5,7 +5,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const dgram = require('node:dgram')
 const { QUICClient, QUICServer, errors, events } = require('../index.js')
-const { startServer, connect, echoServer, readAll, writeAll, pattern, once, fixtures } = require('./helpers/quic.js')
+const { startServer, connect, echoServer, readAll, writeAll, pattern, once, sleep, fixtures } = require('./helpers/quic.js')
 
 /** @param {import('../index').QUICClient} client */
 async function echoRoundTrip(client, size = 10_000) {
@@ -207,4 +207,27 @@ test('options: unknown config keys and bad kinds are refused by name', async () 
     QUICClient.createQUICClient({ host: '127.0.0.1', port: 1, config: /** @type {any} */ ({ maxIdleTimeout: 'x' }) }),
     (e) => e instanceof errors.ErrorQUICConfig && e.field === 'maxIdleTimeout',
   )
+})
+
+test('resumption: a session ticket from one connection resumes the next, handed out in 0-RTT, data echoed', async (t) => {
+  const server = await startServer(t)
+  echoServer(server)
+  const first = await connect(t, server.port)
+  await echoRoundTrip(first, 100)
+  let session = null
+  for (let i = 0; i < 50 && session == null; i++) {
+    session = first.connection.native.session()
+    if (session == null) await sleep(10)
+  }
+  assert.ok(session != null, 'no session ticket')
+  await first.destroy()
+  for (let round = 0; round < 3; round++) {
+    const second = await connect(t, server.port, { session, earlyData: true })
+    // Handed out right after the first flight, before the server could answer.
+    assert.equal(second.connection.native.isInEarlyData(), true, `round ${round}: not in 0-RTT when handed out`)
+    await echoRoundTrip(second, 1000)
+    assert.equal(second.connection.native.isResumed(), true)
+    session = second.connection.native.session() ?? session
+    await second.destroy()
+  }
 })
