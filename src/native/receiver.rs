@@ -385,6 +385,16 @@ mod imp {
             let inner = Box::from_raw(p);
             let uv = uv().expect("a receiver exists only where libuv was found");
             (uv.poll_stop)(inner.handle);
+            // Whoever reads the socket next (dgram, if the receiver never took over) must get
+            // datagrams one by one again.
+            let off: c_int = 0;
+            libc::setsockopt(
+                inner.fd,
+                libc::SOL_UDP,
+                libc::UDP_GRO,
+                &off as *const c_int as *const c_void,
+                size_of::<c_int>() as libc::socklen_t,
+            );
             sys::napi_remove_env_cleanup_hook(
                 inner.env,
                 Some(cleanup_hook),
