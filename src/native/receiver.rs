@@ -465,7 +465,7 @@ mod imp {
     unsafe fn drain(p: *mut Inner, status: c_int) {
         if status < 0 {
             // SAFETY: p is live.
-            unsafe { call_js(p, &Outcome::default(), -status) };
+            unsafe { call_js(p, &[], &[], -status) };
             return;
         }
         for _ in 0..ROUNDS {
@@ -476,8 +476,21 @@ mod imp {
                 read_batch(unsafe { &mut *p }, scratch)
             });
             if errno != 0 || !out.touched.is_empty() || !out.unmatched.is_empty() {
-                // SAFETY: p is live.
-                unsafe { call_js(p, &out, errno) };
+                // Coalesced reads can reach more connections than the token array holds:
+                // then JS hears of them in several calls.
+                // SAFETY: p stays allocated until on_poll returns.
+                let inner = unsafe { &*p };
+                let room = inner.tokens.len().max(1);
+                let mut chunks = out.touched.chunks(room);
+                // SAFETY: as above.
+                unsafe { call_js(p, chunks.next().unwrap_or(&[]), &out.unmatched, errno) };
+                for chunk in chunks {
+                    // SAFETY: as above.
+                    if unsafe { (*p).closing } {
+                        return;
+                    }
+                    unsafe { call_js(p, chunk, &[], 0) };
+                }
                 // SAFETY: p stays allocated until on_poll returns.
                 if unsafe { (*p).closing } {
                     return;
@@ -577,13 +590,18 @@ mod imp {
     /// the touched tokens in the shared array, `unmatched` a flat `[data, host, port, ...]` array
     /// or undefined; then, if connections were touched, `(touchedCount, unmatched, errno, true)`
     /// once the first call's microtasks have run.
-    unsafe fn call_js(p: *mut Inner, out: &Outcome, errno: i32) {
+    unsafe fn call_js(
+        p: *mut Inner,
+        touched_tokens: &[u32],
+        unmatched: &[(Vec<u8>, SocketAddr)],
+        errno: i32,
+    ) {
         // SAFETY: p is live; every napi call runs on the main thread inside a handle scope.
         unsafe {
             let inner = &mut *p;
             let tokens = inner.tokens.as_mut();
-            let touched = out.touched.len().min(tokens.len());
-            tokens[..touched].copy_from_slice(&out.touched[..touched]);
+            let touched = touched_tokens.len().min(tokens.len());
+            tokens[..touched].copy_from_slice(&touched_tokens[..touched]);
             let env = inner.env;
             let mut scope = ptr::null_mut();
             sys::napi_open_handle_scope(env, &mut scope);
@@ -594,11 +612,11 @@ mod imp {
             sys::napi_get_global(env, &mut recv);
             let mut argv = [ptr::null_mut(); 4];
             sys::napi_create_uint32(env, touched as u32, &mut argv[0]);
-            if out.unmatched.is_empty() {
+            if unmatched.is_empty() {
                 sys::napi_get_undefined(env, &mut argv[1]);
             } else {
-                sys::napi_create_array_with_length(env, out.unmatched.len() * 3, &mut argv[1]);
-                for (i, (data, from)) in out.unmatched.iter().enumerate() {
+                sys::napi_create_array_with_length(env, unmatched.len() * 3, &mut argv[1]);
+                for (i, (data, from)) in unmatched.iter().enumerate() {
                     let mut buf = ptr::null_mut();
                     sys::napi_create_buffer_copy(
                         env,
