@@ -5,7 +5,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const dgram = require('node:dgram')
 const { QUICClient, QUICServer, errors, events } = require('../index.js')
-const { startServer, connect, echoServer, readAll, writeAll, pattern, once, sleep, fixtures } = require('./helpers/quic.js')
+const { startServer, connect, echoServer, readAll, writeAll, pattern, once, sleep, sessionOf, fixtures } = require('./helpers/quic.js')
 
 /** @param {import('../index').QUICClient} client */
 async function echoRoundTrip(client, size = 10_000) {
@@ -214,11 +214,7 @@ test('resumption: a session ticket from one connection resumes the next, handed 
   echoServer(server)
   const first = await connect(t, server.port)
   await echoRoundTrip(first, 100)
-  let session = null
-  for (let i = 0; i < 50 && session == null; i++) {
-    session = first.connection.native.session()
-    if (session == null) await sleep(10)
-  }
+  let session = await sessionOf(first.connection)
   assert.ok(session != null, 'no session ticket')
   await first.destroy()
   for (let round = 0; round < 3; round++) {

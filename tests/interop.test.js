@@ -9,7 +9,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const readline = require('node:readline')
 const { QUICClient, errors, events } = require('../index.js')
-const { startServer, onServerStreams, readAll, writeAll, pattern, once, sleep, fixtures } = require('./helpers/quic.js')
+const { startServer, onServerStreams, readAll, writeAll, pattern, once, sleep, sessionOf, fixtures } = require('./helpers/quic.js')
 
 const root = path.join(__dirname, '..')
 const peerScript = path.join(__dirname, 'interop', 'aioquic_peer.py')
@@ -224,11 +224,7 @@ test('our client → aioquic server: session resumption and 0-RTT data', opts, a
   const port = await aioquicServer(t)
   const first = await ourClient(t, port)
   assert.ok((await echo(first.connection.newStream(), Buffer.from('first'))).equals(Buffer.from('first')))
-  let session = null
-  for (let i = 0; i < 50 && session == null; i++) {
-    session = first.connection.native.session()
-    if (session == null) await sleep(10)
-  }
+  const session = await sessionOf(first.connection)
   assert.ok(session != null, 'no session ticket from aioquic')
   await first.destroy()
   const second = await ourClient(t, port, { session, earlyData: true })

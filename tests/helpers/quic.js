@@ -109,7 +109,20 @@ function once(target, type, ms = 10_000) {
 /** @param {number} ms */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
+/**
+ * The connection's session ticket, waiting (bounded) for the server to send one.
+ * @param {import('../../index').QUICConnection} conn
+ */
+async function sessionOf(conn) {
+  for (let i = 0; i < 50; i++) {
+    const session = /** @type {any} */ (conn).native.session()
+    if (session != null) return session
+    await sleep(10)
+  }
+  return null
+}
+
 /** Timers alive now (test runner's own included): compare before and after. */
 const activeTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
 
-module.exports = { startServer, connect, onServerStreams, echoServer, readAll, writeAll, pattern, once, sleep, activeTimers, fixtures }
+module.exports = { startServer, connect, onServerStreams, echoServer, readAll, writeAll, pattern, once, sleep, sessionOf, activeTimers, fixtures }
