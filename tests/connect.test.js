@@ -5,7 +5,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const dgram = require('node:dgram')
 const { QUICClient, QUICServer, errors, events } = require('../index.js')
-const { startServer, connect, echoServer, readAll, writeAll, pattern, once, sleep, sessionOf, fixtures } = require('./helpers/quic.js')
+const { startServer, connect, echoServer, readAll, writeAll, pattern, once, sessionOf, fixtures } = require('./helpers/quic.js')
 
 /** @param {import('../index').QUICClient} client */
 async function echoRoundTrip(client, size = 10_000) {
