@@ -62,24 +62,55 @@ class QUICStream extends EventTarget {
     this.closedP = closed.p
     this.resolveClosedP = closed.resolveP
 
-    const readClosed = this._readClosed
-    this.readable = new ReadableStream(
+    /** @type {ReadableStream<Uint8Array> | null} */
+    this._readable = null
+    /** @type {WritableStream<Uint8Array> | null} */
+    this._writable = null
+    /** Why the read side ended early, for a `readable` made after that. @type {Error | null} */
+    this.readEnd = null
+    /** Why the write side ended early, for a `writable` made after that. @type {Error | null} */
+    this.writeEnd = null
+  }
+
+  /**
+   * The incoming bytes. Made on first use: a Web Stream costs more to build than the rest of a
+   * QUICStream (Node 20), and many streams only ever use one side (uni streams always).
+   * @returns {ReadableStream<Uint8Array>}
+   */
+  get readable() {
+    if (this._readable != null) return this._readable
+    const ended = this._readClosed
+    this._readable = new ReadableStream(
       {
         start: (controller) => {
           this.readController = controller
-          if (readClosed) controller.close()
+          if (this.readEnd != null) controller.error(this.readEnd)
+          else if (ended) controller.close()
         },
         pull: (controller) => this.pull(controller),
         cancel: (reason) => this.cancelRead(reason),
       },
       { highWaterMark: 0 },
     )
-    const writeClosed = this._writeClosed
-    this.writable = new WritableStream(
+    return this._readable
+  }
+
+  /**
+   * The outgoing bytes; made on first use, like `readable`.
+   * @returns {WritableStream<Uint8Array>}
+   */
+  get writable() {
+    if (this._writable != null) return this._writable
+    const ended = this._writeClosed
+    this._writable = new WritableStream(
       {
         start: (controller) => {
           this.writeController = controller
-          if (writeClosed) controller.error(new errors.ErrorQUICStreamLocalWrite('a peer unidirectional stream cannot be written'))
+          if (this.writeEnd != null) controller.error(this.writeEnd)
+          else if (ended) {
+            const why = this.initiated === 'peer' && this.type === 'uni' ? 'a peer unidirectional stream cannot be written' : 'the stream is closed for writing'
+            controller.error(new errors.ErrorQUICStreamLocalWrite(why))
+          }
         },
         write: (chunk) => this.write(chunk),
         close: () => this.closeWrite(),
@@ -87,6 +118,7 @@ class QUICStream extends EventTarget {
       },
       { highWaterMark: 1 },
     )
+    return this._writable
   }
 
   get readClosed() {
@@ -160,6 +192,7 @@ class QUICStream extends EventTarget {
     } catch (e) {
       const err = this.writeError(e)
       if (err instanceof errors.ErrorQUICStreamPeerWrite) {
+        this.writeEnd = err
         this.writeController?.error(err)
         this.finishWrite()
       }
@@ -348,6 +381,7 @@ class QUICStream extends EventTarget {
   cancel(reason) {
     if (!this._readClosed) {
       const err = new errors.ErrorQUICStreamLocalRead('the stream was cancelled', { cause: reason })
+      this.readEnd = err
       this.readController?.error(err)
       this.readWaiter?.reject(err)
       this.readWaiter = null
@@ -356,6 +390,7 @@ class QUICStream extends EventTarget {
     }
     if (!this._writeClosed) {
       const err = new errors.ErrorQUICStreamLocalWrite('the stream was cancelled', { cause: reason })
+      this.writeEnd = err
       this.writeController?.error(err)
       this.writeWaiter?.reject(err)
       this.writeWaiter = null
@@ -380,13 +415,17 @@ class QUICStream extends EventTarget {
     this.readWaiter = null
     this.writeWaiter = null
     if (!this._readClosed) {
+      this.readEnd = err
       try {
         this.readController?.error(err)
       } catch {
         // Already closed.
       }
     }
-    if (!this._writeClosed) this.writeController?.error(err)
+    if (!this._writeClosed) {
+      this.writeEnd = err
+      this.writeController?.error(err)
+    }
     this._readClosed = true
     this._writeClosed = true
     this.dispatchEvent(new events.EventQUICStreamDestroyed())

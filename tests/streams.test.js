@@ -319,3 +319,29 @@ test('destroy ends a stream whose readable and writable are locked; the peer see
   waiting.cancel('no longer needed')
   assert.equal(waiting.closed, true)
 })
+
+test('readable and writable made on first use still report how the stream ended before that', async (t) => {
+  const server = await startServer(t)
+  /** @type {import('../index').QUICStream[]} */
+  const peerStreams = []
+  onServerStreams(server, (s) => peerStreams.push(s))
+  const client = await connect(t, server.port)
+  // A local uni stream has nothing to read; a peer's uni stream nothing to write.
+  const uni = client.connection.newStream('uni')
+  assert.equal((await uni.readable.getReader().read()).done, true)
+  await writeAll(uni.writable, Buffer.from('one way'))
+  for (let i = 0; i < 100 && peerStreams.length === 0; i++) await sleep(10)
+  const peerUni = /** @type {import('../index').QUICStream} */ (peerStreams[0])
+  await assert.rejects(peerUni.writable.getWriter().write(Buffer.from('x')), errors.ErrorQUICStreamLocalWrite)
+  assert.equal((await readAll(peerUni.readable)).toString(), 'one way')
+  // Cancelled before either side was touched.
+  const cancelled = client.connection.newStream()
+  cancelled.cancel(new Error('not wanted'))
+  await assert.rejects(cancelled.readable.getReader().read(), errors.ErrorQUICStreamLocalRead)
+  await assert.rejects(cancelled.writable.getWriter().write(Buffer.from('x')), errors.ErrorQUICStreamLocalWrite)
+  // Failed with its connection before either side was touched.
+  const orphan = client.connection.newStream()
+  await client.connection.stop({ force: true })
+  await assert.rejects(orphan.readable.getReader().read())
+  await assert.rejects(orphan.writable.getWriter().write(Buffer.from('x')))
+})
