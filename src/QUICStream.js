@@ -192,8 +192,7 @@ class QUICStream extends EventTarget {
     } catch (e) {
       const err = this.writeError(e)
       if (err instanceof errors.ErrorQUICStreamPeerWrite) {
-        this.writeEnd = err
-        this.writeController?.error(err)
+        this.endWrite(err)
         this.finishWrite()
       }
     }
@@ -380,23 +379,34 @@ class QUICStream extends EventTarget {
    */
   cancel(reason) {
     if (!this._readClosed) {
-      const err = new errors.ErrorQUICStreamLocalRead('the stream was cancelled', { cause: reason })
-      this.readEnd = err
-      this.readController?.error(err)
-      this.readWaiter?.reject(err)
-      this.readWaiter = null
+      this.endRead(new errors.ErrorQUICStreamLocalRead('the stream was cancelled', { cause: reason }))
       this.finishRead()
       this.shutdown('read', reason)
     }
     if (!this._writeClosed) {
-      const err = new errors.ErrorQUICStreamLocalWrite('the stream was cancelled', { cause: reason })
-      this.writeEnd = err
-      this.writeController?.error(err)
-      this.writeWaiter?.reject(err)
-      this.writeWaiter = null
+      this.endWrite(new errors.ErrorQUICStreamLocalWrite('the stream was cancelled', { cause: reason }))
       this.finishWrite()
       this.shutdown('write', reason)
     }
+  }
+
+  /**
+   * The read side ends early with `err`: the readable (now, or when it is made) errors with it,
+   * and so does a pending read. @param {Error} err
+   */
+  endRead(err) {
+    this.readEnd = err
+    this.readController?.error(err)
+    this.readWaiter?.reject(err)
+    this.readWaiter = null
+  }
+
+  /** The write side ends early with `err`, like `endRead`. @param {Error} err */
+  endWrite(err) {
+    this.writeEnd = err
+    this.writeController?.error(err)
+    this.writeWaiter?.reject(err)
+    this.writeWaiter = null
   }
 
   /**
@@ -410,22 +420,11 @@ class QUICStream extends EventTarget {
     this.failure = err
     this.rejectOpened(err)
     this.resolveKnown()
-    this.readWaiter?.reject(err)
-    this.writeWaiter?.reject(err)
-    this.readWaiter = null
-    this.writeWaiter = null
-    if (!this._readClosed) {
-      this.readEnd = err
-      try {
-        this.readController?.error(err)
-      } catch {
-        // Already closed.
-      }
-    }
-    if (!this._writeClosed) {
-      this.writeEnd = err
-      this.writeController?.error(err)
-    }
+    if (!this._readClosed) this.endRead(err)
+    // A pull can still wait after its readable was cancelled: let it go.
+    else this.readWaiter?.reject(err)
+    // A write waits only while the write side is open (abort waits for it).
+    if (!this._writeClosed) this.endWrite(err)
     this._readClosed = true
     this._writeClosed = true
     this.dispatchEvent(new events.EventQUICStreamDestroyed())
