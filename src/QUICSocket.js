@@ -7,7 +7,7 @@
 
 const dgram = require('node:dgram')
 const net = require('node:net')
-const os = require('node:os')
+const util = require('node:util')
 const errors = require('./errors.js')
 const events = require('./events.js')
 const utils = require('./utils.js')
@@ -45,12 +45,6 @@ function socketHandle(socket) {
 function socketFd(socket) {
   const fd = socketHandle(socket)?.fd
   return Number.isInteger(fd) && /** @type {number} */ (fd) >= 0 ? /** @type {number} */ (fd) : -1
-}
-
-/** `ECONNREFUSED` for 111 and so on. @param {number} errno */
-function errnoName(errno) {
-  for (const [name, n] of Object.entries(os.constants.errno)) if (n === errno) return name
-  return `errno ${errno}`
 }
 
 class QUICSocket extends EventTarget {
@@ -379,7 +373,7 @@ class QUICSocket extends EventTarget {
           this.route(msg, { address, port: /** @type {number} */ (unmatched[i + 2]), family: net.isIPv6(address) ? 'IPv6' : 'IPv4', size: msg.length })
         }
       }
-      if (errno !== 0) this.handleError(Object.assign(new Error(`receiving failed: ${errnoName(errno)}`), { errno }))
+      if (errno !== 0) this.handleError(Object.assign(new Error(`receiving failed: ${util.getSystemErrorName(-errno)}`), { errno }))
     } catch (e) {
       this.dispatchEvent(new events.EventQUICSocketError({ detail: new errors.ErrorQUICSocketInternal(`routing a batch failed: ${/** @type {Error} */ (e).message}`, { cause: e }) }))
     }
