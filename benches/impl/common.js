@@ -105,4 +105,20 @@ async function rate(count, together, task) {
   return { count, seconds, perSecond: count / seconds }
 }
 
-module.exports = { pki, percentile, cpuSince, sleep, pingPong, pool, transfer, rate }
+/**
+ * The scenarios every implementation runs alike, from its one-stream transfer (`echoed`: the
+ * server sends it all back) and its connect + round trip + close.
+ * @param {(port: number, p: any, echoed: boolean) => Promise<object>} stream
+ * @param {(port: number) => Promise<void>} shake
+ * @returns {Record<string, (port: number, p: any) => Promise<object>>}
+ */
+function sharedClients(stream, shake) {
+  return {
+    bulk: (port, p) => stream(port, p, false),
+    echo: (port, p) => stream(port, p, true),
+    handshakes: (port, p) => rate(p.count, false, () => shake(port)),
+    handshakesConcurrent: (port, p) => rate(p.count, true, () => shake(port)),
+  }
+}
+
+module.exports = { pki, percentile, cpuSince, sleep, pingPong, pool, transfer, sharedClients }

@@ -2,7 +2,7 @@
 'use strict'
 // Benchmark peers for node:http2 (TLS), the usual alternative for many streams on one connection.
 const http2 = require('node:http2')
-const { pki, pingPong, pool, transfer, rate } = require('./common.js')
+const { pki, pingPong, pool, transfer, sharedClients } = require('./common.js')
 
 /** @param {string} scenario */
 async function server(scenario) {
@@ -74,16 +74,13 @@ async function shake(port) {
 
 /** @type {Record<string, (port: number, p: any) => Promise<object>>} */
 const clients = {
-  bulk: (port, p) => stream(port, p, false),
-  echo: (port, p) => stream(port, p, true),
+  ...sharedClients(stream, shake),
   async rtt(port, p) {
     const session = await dial(port)
     const result = await pingPong(session.request({ ':method': 'POST', ':path': '/' }), p)
     session.destroy()
     return result
   },
-  handshakes: (port, p) => rate(p.count, false, () => shake(port)),
-  handshakesConcurrent: (port, p) => rate(p.count, true, () => shake(port)),
   async streams(port, p) {
     const session = await dial(port)
     const data = Buffer.alloc(p.size, 3)

@@ -3,7 +3,7 @@
 // Benchmark peers for QUIC libraries with the @matrixai/quic API: this one and the published 2.x
 // (which needs crypto callbacks and is ESM-only). Both speak Web Streams over QUICStream.
 const crypto = require('node:crypto')
-const { pki, percentile, pool, transfer, rate } = require('./common.js')
+const { pki, percentile, pool, transfer, sharedClients } = require('./common.js')
 
 /** @param {any} lib @param {boolean} legacy */
 function family(lib, legacy) {
@@ -107,8 +107,7 @@ function family(lib, legacy) {
 
   /** @type {Record<string, (port: number, p: any) => Promise<object>>} */
   const clients = {
-    bulk: (port, p) => stream(port, p, false),
-    echo: (port, p) => stream(port, p, true),
+    ...sharedClients(stream, shake),
     async rtt(port, p) {
       const c = await dial(port)
       const s = c.connection.newStream()
@@ -127,8 +126,6 @@ function family(lib, legacy) {
       times.sort((a, b) => a - b)
       return { count: p.count, p50us: percentile(times, 50), p99us: percentile(times, 99) }
     },
-    handshakes: (port, p) => rate(p.count, false, () => shake(port)),
-    handshakesConcurrent: (port, p) => rate(p.count, true, () => shake(port)),
     async streams(port, p) {
       const c = await dial(port)
       const data = Buffer.alloc(p.size, 3)

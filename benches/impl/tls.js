@@ -2,7 +2,7 @@
 'use strict'
 // Benchmark peers for node:tls over TCP (TLS 1.3), the usual alternative for one reliable stream.
 const tls = require('node:tls')
-const { pki, pingPong, transfer, rate } = require('./common.js')
+const { pki, pingPong, transfer, sharedClients } = require('./common.js')
 
 /** @param {string} scenario */
 async function server(scenario) {
@@ -63,8 +63,7 @@ async function shake(port) {
 
 /** @type {Record<string, (port: number, p: any) => Promise<object>>} */
 const clients = {
-  bulk: (port, p) => stream(port, p, false),
-  echo: (port, p) => stream(port, p, true),
+  ...sharedClients(stream, shake),
   async rtt(port, p) {
     const sock = await dial(port)
     sock.setNoDelay(true)
@@ -72,8 +71,6 @@ const clients = {
     sock.destroy()
     return result
   },
-  handshakes: (port, p) => rate(p.count, false, () => shake(port)),
-  handshakesConcurrent: (port, p) => rate(p.count, true, () => shake(port)),
   async idle(port, p) {
     /** @type {tls.TLSSocket[]} */
     const socks = []
