@@ -6,6 +6,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const dgram = require('node:dgram')
+const nodeEvents = require('node:events')
 const path = require('node:path')
 const { Worker } = require('node:worker_threads')
 const { QUICSocket, QUICServer, QUICClient, events } = require('../index.js')
@@ -188,18 +189,13 @@ test('a worker that exits with a native receiver open does not take the process 
     `,
     { eval: true },
   )
-  const [hadReceiver] = await once(/** @type {any} */ (workerTarget(worker)), 'message', 10_000).then((e) => [e.detail])
-  const code = await new Promise((resolve) => worker.once('exit', resolve))
+  const exited = nodeEvents.once(worker, 'exit')
+  const [hadReceiver] = await nodeEvents.once(worker, 'message', { signal: AbortSignal.timeout(10_000) })
+  const [code] = await exited
   assert.equal(hadReceiver, true)
   assert.equal(code, 0)
 })
 
-/** The worker's messages as events. @param {Worker} worker */
-function workerTarget(worker) {
-  const target = new EventTarget()
-  worker.on('message', (m) => target.dispatchEvent(new CustomEvent('message', { detail: m })))
-  return target
-}
 
 test('a started server keeps the process alive on its own, as a dgram socket would; stopping it lets the process exit', async () => {
   const { spawn } = require('node:child_process')
