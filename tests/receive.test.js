@@ -196,7 +196,6 @@ test('a worker that exits with a native receiver open does not take the process 
   assert.equal(code, 0)
 })
 
-
 test('a started server keeps the process alive on its own, as a dgram socket would; stopping it lets the process exit', async () => {
   const { spawn } = require('node:child_process')
   const script = `
