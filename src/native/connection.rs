@@ -95,8 +95,9 @@ pub struct Connection {
     next_peer_uni: u64,
     scids_issued: Vec<Buffer>,
     dropped_sends: u64,
-    /// Stream ids `pollInto` found but had no room for: handed out first by the next call.
-    backlog: std::collections::VecDeque<(u8, u64)>,
+    /// Stream ids (opened, readable, writable) `pollInto` found but had no room for: handed out
+    /// first by the next call. Kept between calls so their memory is reused.
+    backlog: [std::collections::VecDeque<u64>; 3],
     /// Connection ids and path events `pollInto` left for `pollExtras`.
     extras: Option<PollExtras>,
 }
@@ -192,7 +193,7 @@ impl Connection {
             next_peer_uni: if is_server { 2 } else { 3 },
             scids_issued: Vec::new(),
             dropped_sends: 0,
-            backlog: std::collections::VecDeque::new(),
+            backlog: Default::default(),
             extras: None,
         };
         if let Some(w) = &config.keylog {
@@ -371,7 +372,7 @@ impl Connection {
 
     /// Reports every peer stream id from the next expected one up to `id` as opened (opening a
     /// stream implicitly opens the lower ones of its kind, RFC 9000 §3.2).
-    fn note_peer_stream(&mut self, id: u64, opened: &mut Vec<f64>) {
+    fn note_peer_stream(&mut self, id: u64, opened: &mut impl Extend<u64>) {
         if self.is_local(id) {
             return;
         }
@@ -381,7 +382,7 @@ impl Connection {
             &mut self.next_peer_uni
         };
         while *next <= id {
-            opened.push(*next as f64);
+            opened.extend([*next]);
             *next += 4;
         }
     }
@@ -407,19 +408,27 @@ impl Connection {
         }
     }
 
-    pub fn poll_raw(&mut self) -> ConnectionEvents {
+    /// Walks quiche's readable and writable sets once: peer streams seen for the first time go
+    /// to `opened` (lower ids of their kind first), then the ids to `readable` and `writable`.
+    fn collect_streams(
+        &mut self,
+        opened: &mut impl Extend<u64>,
+        readable: &mut impl Extend<u64>,
+        writable: &mut impl Extend<u64>,
+    ) {
         self.issue_scids();
-        let mut opened = Vec::new();
-        let mut readable = Vec::new();
         while let Some(id) = self.conn.stream_readable_next() {
-            self.note_peer_stream(id, &mut opened);
-            readable.push(id as f64);
+            self.note_peer_stream(id, opened);
+            readable.extend([id]);
         }
-        let mut writable = Vec::new();
         while let Some(id) = self.conn.stream_writable_next() {
-            self.note_peer_stream(id, &mut opened);
-            writable.push(id as f64);
+            self.note_peer_stream(id, opened);
+            writable.extend([id]);
         }
+    }
+
+    /// Connection ids issued and retired, and path events, since the last call.
+    fn collect_extras(&mut self) -> PollExtras {
         let mut scids_retired = Vec::new();
         while let Some(cid) = self.conn.retired_scid_next() {
             scids_retired.push(cid.as_ref().to_vec().into());
@@ -444,13 +453,25 @@ impl Connection {
                 peer: (&peer).into(),
             });
         }
-        ConnectionEvents {
-            opened,
-            readable,
-            writable,
+        PollExtras {
             scids_issued: std::mem::take(&mut self.scids_issued),
             scids_retired,
             path_events,
+        }
+    }
+
+    pub fn poll_raw(&mut self) -> ConnectionEvents {
+        let (mut opened, mut readable, mut writable) = (Vec::new(), Vec::new(), Vec::new());
+        self.collect_streams(&mut opened, &mut readable, &mut writable);
+        let extras = self.collect_extras();
+        let f = |ids: Vec<u64>| ids.into_iter().map(|id| id as f64).collect();
+        ConnectionEvents {
+            opened: f(opened),
+            readable: f(readable),
+            writable: f(writable),
+            scids_issued: extras.scids_issued,
+            scids_retired: extras.scids_retired,
+            path_events: extras.path_events,
             streams_left_bidi: self.conn.peer_streams_left_bidi() as f64,
             streams_left_uni: self.conn.peer_streams_left_uni() as f64,
             dgrams_readable: self.conn.dgram_recv_queue_len() as u32,
@@ -471,33 +492,35 @@ impl Connection {
                 format!("out must hold at least {} entries", IDS + 1),
             ));
         }
-        if self.backlog.is_empty() {
-            let ev = self.poll_raw();
-            let lists = [(0u8, ev.opened), (1, ev.readable), (2, ev.writable)];
-            for (kind, ids) in lists {
-                self.backlog
-                    .extend(ids.into_iter().map(|id| (kind, id as u64)));
-            }
-            if !ev.scids_issued.is_empty()
-                || !ev.scids_retired.is_empty()
-                || !ev.path_events.is_empty()
+        let mut q = std::mem::take(&mut self.backlog);
+        if q.iter().all(|k| k.is_empty()) {
+            let [opened, readable, writable] = &mut q;
+            self.collect_streams(opened, readable, writable);
+            let x = self.collect_extras();
+            if !x.scids_issued.is_empty()
+                || !x.scids_retired.is_empty()
+                || !x.path_events.is_empty()
             {
-                let x = self.extras.get_or_insert_with(PollExtras::default);
-                x.scids_issued.extend(ev.scids_issued);
-                x.scids_retired.extend(ev.scids_retired);
-                x.path_events.extend(ev.path_events);
+                let e = self.extras.get_or_insert_with(PollExtras::default);
+                e.scids_issued.extend(x.scids_issued);
+                e.scids_retired.extend(x.scids_retired);
+                e.path_events.extend(x.path_events);
             }
         }
         let mut counts = [0u32; 3];
         let mut n = 0;
-        while IDS + n < out.len() {
-            let Some((kind, id)) = self.backlog.pop_front() else {
-                break;
-            };
-            out[IDS + n] = id as f64;
-            counts[kind as usize] += 1;
-            n += 1;
+        for (kind, ids) in q.iter_mut().enumerate() {
+            while IDS + n < out.len() {
+                let Some(id) = ids.pop_front() else {
+                    break;
+                };
+                out[IDS + n] = id as f64;
+                counts[kind] += 1;
+                n += 1;
+            }
         }
+        let more = q.iter().any(|k| !k.is_empty());
+        self.backlog = q;
         let c = &self.conn;
         let mut flags = 0;
         for (on, bit) in [
@@ -506,7 +529,7 @@ impl Connection {
             (c.is_draining(), DRAINING),
             (c.is_closed(), CLOSED),
             (self.extras.is_some(), EXTRAS),
-            (!self.backlog.is_empty(), MORE),
+            (more, MORE),
         ] {
             if on {
                 flags |= bit;
