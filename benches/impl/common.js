@@ -107,17 +107,25 @@ async function rate(count, together, task) {
 
 /**
  * The scenarios every implementation runs alike, from its one-stream transfer (`echoed`: the
- * server sends it all back) and its connect + round trip + close.
- * @param {(port: number, p: any, echoed: boolean) => Promise<object>} stream
- * @param {(port: number) => Promise<void>} shake
+ * server sends it all back), its connect + round trip + close, and its dial and close.
+ * @template C
+ * @param {{ stream: (port: number, p: any, echoed: boolean) => Promise<object>, shake: (port: number) => Promise<void>,
+ *           dial: (port: number) => Promise<C>, close: (c: C) => unknown }} impl
  * @returns {Record<string, (port: number, p: any) => Promise<object>>}
  */
-function sharedClients(stream, shake) {
+function sharedClients({ stream, shake, dial, close }) {
   return {
     bulk: (port, p) => stream(port, p, false),
     echo: (port, p) => stream(port, p, true),
     handshakes: (port, p) => rate(p.count, false, () => shake(port)),
     handshakesConcurrent: (port, p) => rate(p.count, true, () => shake(port)),
+    /** Idle connections held until `hold()` closes them. */
+    async idle(port, p) {
+      /** @type {C[]} */
+      const conns = []
+      for (let i = 0; i < p.count; i++) conns.push(await dial(port))
+      return { count: p.count, hold: () => Promise.all(conns.map(close)) }
+    },
   }
 }
 

@@ -74,7 +74,7 @@ async function shake(port) {
 
 /** @type {Record<string, (port: number, p: any) => Promise<object>>} */
 const clients = {
-  ...sharedClients(stream, shake),
+  ...sharedClients({ stream, shake, dial, close: (/** @type {http2.ClientHttp2Session} */ s) => s.destroy() }),
   async rtt(port, p) {
     const session = await dial(port)
     const result = await pingPong(session.request({ ':method': 'POST', ':path': '/' }), p)
@@ -90,12 +90,6 @@ const clients = {
     })
     session.destroy()
     return result
-  },
-  async idle(port, p) {
-    /** @type {http2.ClientHttp2Session[]} */
-    const sessions = []
-    for (let i = 0; i < p.count; i++) sessions.push(await dial(port))
-    return { count: p.count, hold: async () => sessions.forEach((s) => s.destroy()) }
   },
 }
 

@@ -107,7 +107,7 @@ function family(lib, legacy) {
 
   /** @type {Record<string, (port: number, p: any) => Promise<object>>} */
   const clients = {
-    ...sharedClients(stream, shake),
+    ...sharedClients({ stream, shake, dial, close: (/** @type {any} */ c) => c.destroy({ force: true }) }),
     async rtt(port, p) {
       const c = await dial(port)
       const s = c.connection.newStream()
@@ -135,12 +135,6 @@ function family(lib, legacy) {
       })
       await c.destroy({ force: true })
       return result
-    },
-    async idle(port, p) {
-      /** @type {any[]} */
-      const conns = []
-      for (let i = 0; i < p.count; i++) conns.push(await dial(port))
-      return { count: p.count, hold: () => Promise.all(conns.map((c) => c.destroy({ force: true }))) }
     },
   }
   return { server, clients }

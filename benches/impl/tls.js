@@ -63,19 +63,13 @@ async function shake(port) {
 
 /** @type {Record<string, (port: number, p: any) => Promise<object>>} */
 const clients = {
-  ...sharedClients(stream, shake),
+  ...sharedClients({ stream, shake, dial, close: (/** @type {tls.TLSSocket} */ s) => s.destroy() }),
   async rtt(port, p) {
     const sock = await dial(port)
     sock.setNoDelay(true)
     const result = await pingPong(sock, p)
     sock.destroy()
     return result
-  },
-  async idle(port, p) {
-    /** @type {tls.TLSSocket[]} */
-    const socks = []
-    for (let i = 0; i < p.count; i++) socks.push(await dial(port))
-    return { count: p.count, hold: async () => socks.forEach((s) => s.destroy()) }
   },
 }
 
