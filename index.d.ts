@@ -263,6 +263,22 @@ export class QUICStream extends EventTarget implements ReadableWritablePair<Uint
   readonly meta: ConnectionMetadata
   destroy(opts?: { force?: boolean; reason?: any }): Promise<void>
   cancel(reason?: any): void
+  /**
+   * The next chunk of incoming bytes, or `null` once the peer finished the stream; the direct
+   * alternative to `readable` (no Web Stream is built). Rejects like the readable would, and with
+   * `ErrorQUICStreamLocked` while another `read()` is pending or once `readable` was taken.
+   */
+  read(): Promise<Uint8Array | null>
+  /**
+   * Queues `chunk`; resolves once the stream has taken all of it (flow control is the
+   * backpressure). Writes may be issued without waiting and go out in order. Rejects like the
+   * writable would, and with `ErrorQUICStreamLocked` once `writable` was taken.
+   */
+  write(chunk: Uint8Array): Promise<void>
+  /** Finishes the write side after `chunk` (if any) and every queued write; idempotent. */
+  end(chunk?: Uint8Array): Promise<void>
+  /** The chunks `read()` gives; leaving the loop early cancels the read side (STOP_SENDING). */
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined>
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,6 +381,8 @@ export namespace errors {
   class ErrorQUICStreamInternal extends ErrorQUICStream {}
   class ErrorQUICStreamLimit extends ErrorQUICStream {}
   class ErrorQUICStreamOpenAborted extends ErrorQUICStream {}
+  /** A side of the stream is in use by its Web Stream or a pending direct call. */
+  class ErrorQUICStreamLocked extends ErrorQUICStream {}
 }
 
 // ---------------------------------------------------------------------------------------------

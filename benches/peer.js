@@ -8,9 +8,11 @@ const family = require('./impl/quic-family.js')
 async function load(name) {
   switch (name) {
     case 'quic':
-      return family(require('../index.js'), false)
+      return family(require('../index.js'))
+    case 'quic-web':
+      return family(require('../index.js'), { web: true })
     case 'legacy':
-      return family(await import('@matrixai/quic-legacy'), true)
+      return family(await import('@matrixai/quic-legacy'), { legacy: true })
     case 'tls':
       return require('./impl/tls.js')
     case 'http2':

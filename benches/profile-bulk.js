@@ -9,7 +9,7 @@ const family = require('./impl/quic-family.js')
 
 const MiB = 1024 * 1024
 const bytes = Number(process.argv[2] ?? 1024) * MiB
-const impl = family(require('../index.js'), false)
+const impl = family(require('../index.js'))
 const server = fork(path.join(__dirname, 'peer.js'), ['quic', 'server', 'bulk'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
 server.once('message', async (/** @type {any} */ m) => {
   try {

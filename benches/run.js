@@ -17,11 +17,13 @@ const opt = (/** @type {string} */ name, /** @type {string} */ dflt) => {
 }
 const runs = Number(opt('runs', '3'))
 const only = opt('only', Object.keys(scenarios).join(',')).split(',')
-const impls = opt('impls', 'quic,tls,http2,dgram,legacy').split(',')
+const impls = opt('impls', 'quic,quic-web,tls,http2,dgram,legacy').split(',')
 
 /** Which scenarios each implementation runs, and size overrides where a full run would take minutes. */
 const matrix = {
   quic: { bulk: {}, echo: {}, rtt: {}, handshakes: {}, handshakesConcurrent: {}, streams: {}, idle: {} },
+  // The same library through its Web Streams (readable / writable) instead of read / write / end.
+  'quic-web': { bulk: {}, echo: {}, rtt: {}, streams: {} },
   tls: { bulk: {}, echo: {}, rtt: {}, handshakes: {}, handshakesConcurrent: {}, idle: {} },
   http2: { bulk: {}, echo: {}, rtt: {}, handshakes: {}, handshakesConcurrent: {}, streams: {}, idle: {} },
   dgram: { bulk: {} },

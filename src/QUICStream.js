@@ -5,6 +5,9 @@
 // slow reader leaves data in the connection's window and slows the peer. The writable hands data
 // to the native stream as its capacity allows and waits for capacity otherwise. Cancel sends
 // STOP_SENDING and abort sends RESET_STREAM, with codes from `reasonToCode`.
+// Beside them, `read()`, `write()` and `end()` work on the native stream directly, with the same
+// backpressure and errors and none of a Web Stream's cost (building one costs more than a whole
+// small exchange on Node 20). A side used through its Web Stream is locked to the direct calls.
 
 const errors = require('./errors.js')
 const events = require('./events.js')
@@ -12,10 +15,13 @@ const utils = require('./utils.js')
 
 /** A writer blocked on capacity is woken once this much fits: about one packet. */
 const WRITE_LOW_WATER = 1200
+const EMPTY = new Uint8Array(0)
 
 /**
- * @typedef {{ resolve: () => void, reject: (e: unknown) => void }} Waiter
+ * @typedef {{ resolve: (v?: unknown) => void, reject: (e: unknown) => void }} Waiter
  */
+
+const locked = (/** @type {string} */ why) => new errors.ErrorQUICStreamLocked(why)
 
 class QUICStream extends EventTarget {
   /**
@@ -70,6 +76,12 @@ class QUICStream extends EventTarget {
     this.readEnd = null
     /** Why the write side ended early, for a `writable` made after that. @type {Error | null} */
     this.writeEnd = null
+    /** A direct `read()` is waiting. */
+    this.reading = false
+    /** The last of the direct writes (and `end()`) still under way, which the next one follows. @type {Promise<void> | null} */
+    this.writeTail = null
+    /** `end()` was called: the promise of the FIN going out. @type {Promise<void> | null} */
+    this.ending = null
   }
 
   /**
@@ -79,6 +91,7 @@ class QUICStream extends EventTarget {
    */
   get readable() {
     if (this._readable != null) return this._readable
+    if (this.reading) throw locked('a read() is pending on this stream')
     const ended = this._readClosed
     this._readable = new ReadableStream(
       {
@@ -101,6 +114,7 @@ class QUICStream extends EventTarget {
    */
   get writable() {
     if (this._writable != null) return this._writable
+    if (this.writeTail != null) throw locked('a write() or end() is pending on this stream')
     const ended = this._writeClosed
     this._writable = new WritableStream(
       {
@@ -112,8 +126,8 @@ class QUICStream extends EventTarget {
             controller.error(new errors.ErrorQUICStreamLocalWrite(why))
           }
         },
-        write: (chunk) => this.write(chunk),
-        close: () => this.closeWrite(),
+        write: (chunk) => this.send(chunk, false),
+        close: () => this.send(EMPTY, true),
         abort: (reason) => this.abortWrite(reason),
       },
       { highWaterMark: 1 },
@@ -202,22 +216,16 @@ class QUICStream extends EventTarget {
   async pull(controller) {
     // Settled promises still cost a microtask hop each: skip them on the hot path.
     if (!this.ready) await this.untilReady()
-    const conn = this.connection
-    const id = /** @type {number} */ (this.streamId)
     for (;;) {
       if (this._destroyed) return
       let chunk
       try {
-        chunk = conn.native.streamRead(id, conn.config.readableChunkSize)
-      } catch (e) {
-        const err = this.readError(e)
-        controller.error(err)
-        this.finishRead()
+        chunk = this.readNow()
+      } catch {
+        // readNow errored the readable.
         return
       }
       if (chunk != null) {
-        // Reading returns flow-control credit: let the connection send the window update.
-        conn.markDirty()
         if (chunk.data.length > 0) controller.enqueue(chunk.data)
         if (chunk.fin) {
           controller.close()
@@ -225,9 +233,75 @@ class QUICStream extends EventTarget {
         }
         return
       }
-      await new Promise((resolve, reject) => {
-        this.readWaiter = { resolve: () => resolve(undefined), reject }
-      })
+      await this.readableAgain()
+    }
+  }
+
+  /**
+   * The next chunk of incoming bytes, or `null` once the peer finished the stream. Rejects like
+   * the readable would: `ErrorQUICStreamPeerRead` if the peer reset the stream, the connection's
+   * error if it ended, `ErrorQUICStreamLocalRead` after `cancel()`; `ErrorQUICStreamLocked` while
+   * another `read()` is pending or once `readable` was taken. Chunks are at most
+   * `readableChunkSize` bytes; reading gives the peer flow-control credit, so a stream not read
+   * slows its sender.
+   * @returns {Promise<Uint8Array | null>}
+   */
+  async read() {
+    if (this._readable != null) throw locked('the stream is read through its readable')
+    if (this.reading) throw locked('a read() is already pending on this stream')
+    this.reading = true
+    try {
+      if (!this.ready) await this.untilReady()
+      for (;;) {
+        if (this.readEnd != null) throw this.readEnd
+        if (this._readClosed) return null
+        const chunk = this.readNow()
+        if (chunk == null) await this.readableAgain()
+        else {
+          if (chunk.fin) this.finishRead()
+          if (chunk.data.length > 0) return chunk.data
+        }
+      }
+    } finally {
+      this.reading = false
+    }
+  }
+
+  /**
+   * One native read: a chunk, or null when nothing is buffered. A failure ends the read side
+   * (and errors the readable) before it is thrown.
+   */
+  readNow() {
+    const conn = this.connection
+    let chunk
+    try {
+      chunk = conn.native.streamRead(/** @type {number} */ (this.streamId), conn.config.readableChunkSize)
+    } catch (e) {
+      const err = this.readError(e)
+      this.endRead(err)
+      this.finishRead()
+      throw err
+    }
+    // Reading returns flow-control credit: let the connection send the window update.
+    if (chunk != null) conn.markDirty()
+    return chunk
+  }
+
+  /** Resolves at the next `onReadable`; rejects if the read side ends first. */
+  readableAgain() {
+    return new Promise((resolve, reject) => {
+      this.readWaiter = { resolve, reject }
+    })
+  }
+
+  /** The incoming chunks, as `read()` gives them; leaving the loop early cancels the read side. */
+  async *[Symbol.asyncIterator]() {
+    let done = false
+    try {
+      for (let chunk = await this.read(); chunk != null; chunk = await this.read()) yield chunk
+      done = true
+    } finally {
+      if (!done && !this._readClosed) this.cancelRead(undefined)
     }
   }
 
@@ -255,53 +329,87 @@ class QUICStream extends EventTarget {
     }
   }
 
-  /** @param {Uint8Array} chunk */
-  async write(chunk) {
+  /**
+   * Queues `chunk` on the stream. Resolves once the stream has taken all of it (its send buffer is
+   * bounded by the peer's flow-control window: this is the backpressure); writes may be called
+   * without waiting and go out in order. Rejects like the writable would, and with
+   * `ErrorQUICStreamLocked` once `writable` was taken.
+   * @param {Uint8Array} chunk
+   * @returns {Promise<void>}
+   */
+  write(chunk) {
+    return this.queueWrite(chunk, false)
+  }
+
+  /**
+   * Finishes the write side (FIN), after `chunk` if given and every write before it. Further
+   * writes reject; calling it again returns the same promise.
+   * @param {Uint8Array} [chunk]
+   * @returns {Promise<void>}
+   */
+  end(chunk) {
+    if (this.ending == null) this.ending = this.queueWrite(chunk ?? EMPTY, true)
+    return this.ending
+  }
+
+  /** @param {Uint8Array} chunk @param {boolean} fin */
+  async queueWrite(chunk, fin) {
+    if (this._writable != null) throw locked('the stream is written through its writable')
     if (!(chunk instanceof Uint8Array)) throw new TypeError('a QUICStream writes Uint8Array chunks')
+    if (this.ending != null) throw new errors.ErrorQUICStreamLocalWrite('write() after end()')
+    const prev = this.writeTail
+    // A failed write fails the ones queued behind it, as a writable does.
+    const p = prev == null ? this.send(chunk, fin) : prev.then(() => this.send(chunk, fin))
+    this.writeTail = p
+    try {
+      await p
+    } finally {
+      if (this.writeTail === p) this.writeTail = null
+    }
+  }
+
+  /**
+   * Hands `chunk` to the native stream as its capacity allows, then the FIN if `fin`.
+   * @param {Uint8Array} chunk
+   * @param {boolean} fin
+   */
+  async send(chunk, fin) {
+    if (!(chunk instanceof Uint8Array)) throw new TypeError('a QUICStream writes Uint8Array chunks')
+    if (this.writeEnd != null) throw this.writeEnd
+    if (this._writeClosed) {
+      if (fin && chunk.byteLength === 0) return
+      throw new errors.ErrorQUICStreamLocalWrite('the stream is closed for writing')
+    }
     // A zero-length write carries nothing; QUIC has no use for it.
-    if (chunk.byteLength === 0) return
+    if (chunk.byteLength === 0 && !fin) return
     if (!this.ready) await this.untilReady()
     const conn = this.connection
     const id = /** @type {number} */ (this.streamId)
     let off = 0
-    while (off < chunk.byteLength) {
+    for (;;) {
       if (this._destroyed) throw this.failure ?? new errors.ErrorQUICStreamDestroyed()
       let n
       try {
-        n = conn.native.streamSend(id, off === 0 ? chunk : chunk.subarray(off), false)
+        // quiche sets the FIN with the last byte only, once all of the rest fits.
+        n = conn.native.streamSend(id, off === 0 ? chunk : chunk.subarray(off), fin)
       } catch (e) {
         this.finishWrite()
         throw this.writeError(e)
       }
-      if (n > 0) {
-        off += n
-        conn.markDirty()
+      off += n
+      if (n > 0 || fin) conn.markDirty()
+      if (off >= chunk.byteLength) break
+      try {
+        conn.native.streamWritable(id, Math.min(chunk.byteLength - off, WRITE_LOW_WATER))
+      } catch (e) {
+        this.finishWrite()
+        throw this.writeError(e)
       }
-      if (off < chunk.byteLength) {
-        try {
-          conn.native.streamWritable(id, Math.min(chunk.byteLength - off, WRITE_LOW_WATER))
-        } catch (e) {
-          this.finishWrite()
-          throw this.writeError(e)
-        }
-        await new Promise((resolve, reject) => {
-          this.writeWaiter = { resolve: () => resolve(undefined), reject }
-        })
-      }
+      await new Promise((resolve, reject) => {
+        this.writeWaiter = { resolve, reject }
+      })
     }
-  }
-
-  async closeWrite() {
-    if (this._writeClosed) return
-    if (!this.ready) await this.untilReady()
-    try {
-      this.connection.native.streamSend(/** @type {number} */ (this.streamId), new Uint8Array(0), true)
-      this.connection.markDirty()
-    } catch (e) {
-      throw this.writeError(e)
-    } finally {
-      this.finishWrite()
-    }
+    if (fin) this.finishWrite()
   }
 
   /** The writable was aborted: RESET_STREAM. @param {unknown} reason */

@@ -127,6 +127,8 @@ const ErrorQUICStreamPeerWrite = define(ErrorQUICStream, 'ErrorQUICStreamPeerWri
 const ErrorQUICStreamInternal = define(ErrorQUICStream, 'ErrorQUICStreamInternal', 'ERR_QUIC_STREAM_INTERNAL', 'QUIC stream internal error')
 const ErrorQUICStreamLimit = define(ErrorQUICStream, 'ErrorQUICStreamLimit', 'ERR_QUIC_STREAM_LIMIT', 'QUIC stream limit reached')
 /** Waiting for stream credit was aborted (signal or connection stop). */
+/** A side of the stream is in use: by its Web Stream, or by a pending `read()`, `write()` or `end()`. */
+const ErrorQUICStreamLocked = define(ErrorQUICStream, 'ErrorQUICStreamLocked', 'ERR_QUIC_STREAM_LOCKED', 'QUIC stream side is in use by another reader or writer')
 const ErrorQUICStreamOpenAborted = define(ErrorQUICStream, 'ErrorQUICStreamOpenAborted', 'ERR_QUIC_STREAM_OPEN_ABORTED', 'QUIC stream open was aborted before the peer allowed it')
 
 module.exports = {
@@ -176,4 +178,5 @@ module.exports = {
   ErrorQUICStreamInternal,
   ErrorQUICStreamLimit,
   ErrorQUICStreamOpenAborted,
+  ErrorQUICStreamLocked,
 }

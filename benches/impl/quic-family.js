@@ -1,12 +1,58 @@
 // @ts-check
 'use strict'
 // Benchmark peers for QUIC libraries with the @matrixai/quic API: this one and the published 2.x
-// (which needs crypto callbacks and is ESM-only). Both speak Web Streams over QUICStream.
+// (which needs crypto callbacks and is ESM-only). 2.x speaks Web Streams over QUICStream; this
+// library runs once with its direct calls (read / write / end) and once with Web Streams.
 const crypto = require('node:crypto')
 const { pki, percentile, pool, transfer, sharedClients } = require('./common.js')
 
-/** @param {any} lib @param {boolean} legacy */
-function family(lib, legacy) {
+/** Stream I/O through the Web Streams every version has. */
+const webIO = {
+  /** @param {any} s */
+  writer(s) {
+    const w = s.writable.getWriter()
+    return { write: (/** @type {Uint8Array} */ c) => w.write(c), end: () => w.close() }
+  },
+  /** Bytes read until the end. @param {any} s */
+  async count(s) {
+    let n = 0
+    for await (const c of s.readable) n += c.length
+    return n
+  },
+  /** @param {any} s */
+  reader(s) {
+    const r = s.readable.getReader()
+    return async () => (await r.read()).value
+  },
+  /** @param {any} s */
+  echo: (s) => s.readable.pipeTo(s.writable),
+}
+
+/** Stream I/O through this library's direct calls. */
+const directIO = {
+  /** @param {any} s */
+  writer: (s) => ({ write: (/** @type {Uint8Array} */ c) => s.write(c), end: () => s.end() }),
+  /** @param {any} s */
+  async count(s) {
+    let n = 0
+    for (let c = await s.read(); c != null; c = await s.read()) n += c.length
+    return n
+  },
+  /** @param {any} s */
+  reader: (s) => () => s.read(),
+  /** @param {any} s */
+  async echo(s) {
+    for (let c = await s.read(); c != null; c = await s.read()) await s.write(c)
+    await s.end()
+  },
+}
+
+/**
+ * @param {any} lib
+ * @param {{ legacy?: boolean, web?: boolean }} [how] legacy: the 2.x crypto callbacks; web: Web Streams
+ */
+function family(lib, { legacy = false, web = legacy } = {}) {
+  const io = web ? webIO : directIO
   const { QUICServer, QUICClient, events } = lib
   const hmacKey = crypto.randomBytes(32)
   const serverCrypto = legacy
@@ -36,12 +82,12 @@ function family(lib, legacy) {
         const stream = se.detail
         try {
           if (scenario === 'bulk') {
-            for await (const _ of stream.readable);
-            const w = stream.writable.getWriter()
+            await io.count(stream)
+            const w = io.writer(stream)
             await w.write(Buffer.from('k'))
-            await w.close()
+            await w.end()
           } else {
-            await stream.readable.pipeTo(stream.writable)
+            await io.echo(stream)
           }
         } catch {
           // A client that went away: nothing to serve.
@@ -64,14 +110,10 @@ function family(lib, legacy) {
 
   /** @param {any} stream @param {Uint8Array} data */
   async function echo(stream, data) {
-    const w = stream.writable.getWriter()
-    const reading = (async () => {
-      let n = 0
-      for await (const c of stream.readable) n += c.length
-      return n
-    })()
+    const w = io.writer(stream)
+    const reading = io.count(stream)
     await w.write(data)
-    await w.close()
+    await w.end()
     return reading
   }
 
@@ -83,14 +125,10 @@ function family(lib, legacy) {
     const c = await dial(port)
     const t = transfer(p)
     const s = c.connection.newStream()
-    const w = s.writable.getWriter()
-    const reading = (async () => {
-      let n = 0
-      for await (const x of s.readable) n += x.length
-      return n
-    })()
+    const w = io.writer(s)
+    const reading = io.count(s)
     for (let sent = 0; sent < p.bytes; sent += p.chunk) await w.write(t.chunk)
-    await w.close()
+    await w.end()
     const n = await reading
     if (echoed && n !== p.bytes) throw new Error(`echoed ${n} of ${p.bytes}`)
     const result = t.done()
@@ -111,15 +149,15 @@ function family(lib, legacy) {
     async rtt(port, p) {
       const c = await dial(port)
       const s = c.connection.newStream()
-      const w = s.writable.getWriter()
-      const r = s.readable.getReader()
+      const w = io.writer(s)
+      const read = io.reader(s)
       const ping = Buffer.alloc(p.size, 1)
       const times = []
       for (let i = 0; i < p.count; i++) {
         const t0 = performance.now()
         await w.write(ping)
         let got = 0
-        while (got < p.size) got += (await r.read()).value.length
+        while (got < p.size) got += (await read()).length
         times.push((performance.now() - t0) * 1000)
       }
       await c.destroy({ force: true })

@@ -1,0 +1,212 @@
+// @ts-check
+'use strict'
+// QUICStream's direct calls (read, write, end, async iteration) over real UDP on loopback: the
+// same bytes, backpressure and errors as its Web Streams, and the locks between the two.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { errors } = require('../index.js')
+const { startServer, connect, onServerStreams, readAll, pattern, sleep } = require('./helpers/quic.js')
+
+/** Everything `read()` gives until the end, concatenated. @param {import('../index').QUICStream} s */
+async function readToEnd(s) {
+  const chunks = []
+  for (let c = await s.read(); c != null; c = await s.read()) chunks.push(c)
+  return Buffer.concat(chunks)
+}
+
+/** A server echoing every stream with the direct calls. @param {import('../index').QUICServer} server */
+function directEcho(server) {
+  onServerStreams(server, async (s) => {
+    try {
+      for await (const c of s) await s.write(c)
+      await s.end()
+    } catch {
+      // The client went away.
+    }
+  })
+}
+
+test('4 MiB echoed byte-exact; writes queued without waiting go out in order', async (t) => {
+  const server = await startServer(t)
+  directEcho(server)
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  const data = pattern(4 * 1024 * 1024, 9)
+  const reading = readToEnd(s)
+  // Uneven pieces, none awaited: order and completeness rest on the write queue.
+  /** @type {Promise<void>[]} */
+  const writes = []
+  for (let off = 0, n = 1; off < data.length; off += n, n = (n * 7 + 1000) % 70_000) writes.push(s.write(data.subarray(off, off + n)))
+  writes.push(s.end())
+  await Promise.all(writes)
+  const back = await reading
+  assert.equal(back.length, data.length)
+  assert.ok(back.equals(data))
+  await s.closedP
+  assert.equal(client.connection.streams.size, 0, 'a finished stream leaves the map')
+})
+
+test('end(chunk) sends the last bytes with the FIN; end() again gives the same promise', async (t) => {
+  const server = await startServer(t)
+  directEcho(server)
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  const ended = s.end(Buffer.from('only'))
+  assert.equal(s.end(), ended)
+  await ended
+  assert.equal(s.writeClosed, true)
+  assert.equal((await readToEnd(s)).toString(), 'only')
+  assert.equal(await s.read(), null, 'a finished read side keeps answering null')
+  await assert.rejects(s.write(Buffer.from('late')), errors.ErrorQUICStreamLocalWrite)
+  await assert.rejects(s.write(/** @type {any} */ ('text')), TypeError)
+})
+
+test('backpressure: a write waits while the peer does not read, and completes when it does', async (t) => {
+  const window = 128 * 1024
+  const server = await startServer(t, {
+    config: { initialMaxStreamDataBidiRemote: window, maxStreamWindow: window, initialMaxData: 4 * window, maxConnectionWindow: 4 * window },
+  })
+  /** @type {import('../index').QUICStream | null} */
+  let serverStream = null
+  onServerStreams(server, (s) => {
+    serverStream = s
+  })
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  const chunk = Buffer.alloc(32 * 1024, 1)
+  let accepted = 0
+  const writing = (async () => {
+    for (let i = 0; i < 64; i++) {
+      await s.write(chunk)
+      accepted += chunk.length
+    }
+    await s.end()
+  })()
+  await sleep(400)
+  assert.ok(accepted <= window + chunk.length, `writer got ${accepted} bytes past a ${window} window`)
+  assert.ok(accepted >= window / 2, `writer stalled at ${accepted} bytes, well inside the window`)
+  assert.throws(() => s.writable, errors.ErrorQUICStreamLocked, 'a pending write locks the writable')
+  assert.ok(serverStream != null)
+  const all = await readToEnd(serverStream)
+  await writing
+  assert.equal(all.length, 64 * chunk.length)
+})
+
+test('locks: a side taken by its Web Stream refuses direct calls, and one read() at a time', async (t) => {
+  const server = await startServer(t)
+  /** @type {import('../index').QUICStream[]} */
+  const peers = []
+  onServerStreams(server, (s) => {
+    peers.push(s)
+  })
+  const client = await connect(t, server.port)
+  const a = client.connection.newStream()
+  const w = a.writable.getWriter()
+  await assert.rejects(a.write(Buffer.from('x')), errors.ErrorQUICStreamLocked)
+  await assert.rejects(a.end(), errors.ErrorQUICStreamLocked)
+  const reader = a.readable.getReader()
+  await assert.rejects(a.read(), errors.ErrorQUICStreamLocked)
+  reader.releaseLock()
+  await w.close()
+
+  const b = client.connection.newStream()
+  const pending = b.read()
+  await assert.rejects(b.read(), errors.ErrorQUICStreamLocked, 'a second concurrent read')
+  assert.throws(() => b.readable, errors.ErrorQUICStreamLocked, 'a pending read locks the readable')
+  b.cancel('done')
+  await assert.rejects(pending, errors.ErrorQUICStreamLocalRead)
+})
+
+test('a header read with read(), the rest through the readable: nothing lost between them', async (t) => {
+  const server = await startServer(t)
+  const body = pattern(300 * 1024, 4)
+  onServerStreams(server, async (s) => {
+    const header = Buffer.alloc(4)
+    header.writeUInt32BE(body.length)
+    await s.write(header)
+    await s.end(body)
+  })
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  await s.write(Buffer.from('go'))
+  const first = /** @type {Uint8Array} */ (await s.read())
+  assert.ok(first.length >= 4)
+  const length = Buffer.from(first.buffer, first.byteOffset, 4).readUInt32BE(0)
+  const rest = await readAll(s.readable)
+  assert.equal(length, body.length)
+  assert.ok(Buffer.concat([first.subarray(4), rest]).equals(body))
+})
+
+test('peer reset and STOP_SENDING reach read() and write() with mapped codes', async (t) => {
+  const reasonToCode = (/** @type {string} */ type, /** @type {any} */ reason) => (reason === 'nope' ? 11 : reason === 'stop' ? 22 : 1)
+  const codeToReason = (/** @type {string} */ type, /** @type {number} */ code) => `${type}:${code}`
+  const server = await startServer(t, { reasonToCode, codeToReason })
+  onServerStreams(server, async (s) => {
+    const first = await s.read()
+    // 'reset' → abort our writing; 'stop' → stop the client's writing.
+    if (Buffer.from(/** @type {Uint8Array} */ (first)).toString() === 'reset') await s.writable.abort('nope')
+    else s.readable.cancel('stop')
+  })
+  const client = await connect(t, server.port, { reasonToCode, codeToReason })
+  const a = client.connection.newStream()
+  await a.write(Buffer.from('reset'))
+  const readErr = await a.read().then(
+    () => null,
+    (e) => e,
+  )
+  assert.ok(readErr instanceof errors.ErrorQUICStreamPeerRead, String(readErr))
+  assert.equal(readErr.data.code, 11)
+  assert.equal(readErr.data.reason, 'read:11')
+  await assert.rejects(a.read(), errors.ErrorQUICStreamPeerRead, 'the error stays')
+
+  const b = client.connection.newStream()
+  await b.write(Buffer.from('stop'))
+  let writeErr = null
+  for (let i = 0; i < 100 && writeErr == null; i++) {
+    await sleep(10)
+    writeErr = await b.write(Buffer.from('more')).then(
+      () => null,
+      (e) => e,
+    )
+  }
+  assert.ok(writeErr instanceof errors.ErrorQUICStreamPeerWrite, String(writeErr))
+  assert.equal(writeErr.data.code, 22)
+  assert.equal(writeErr.data.reason, 'write:22')
+})
+
+test('leaving a for-await loop early sends STOP_SENDING; a dropped connection fails pending calls', async (t) => {
+  const server = await startServer(t)
+  /** @type {Promise<unknown>} */
+  let serverWrite = Promise.resolve()
+  onServerStreams(server, (s) => {
+    serverWrite = (async () => {
+      const chunk = Buffer.alloc(16 * 1024, 2)
+      for (let i = 0; i < 1000; i++) await s.write(chunk)
+    })().then(
+      () => null,
+      (e) => e,
+    )
+  })
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  await s.write(Buffer.from('start'))
+  let got = 0
+  for await (const c of s) {
+    got += c.length
+    if (got > 64 * 1024) break
+  }
+  assert.equal(s.readClosed, true)
+  const err = await serverWrite
+  assert.ok(err instanceof errors.ErrorQUICStreamPeerWrite, `the server's writer saw ${err}`)
+
+  const other = client.connection.newStream()
+  await other.write(Buffer.from('hi'))
+  const reading = other.read().then(
+    () => null,
+    (e) => e,
+  )
+  await client.destroy({ force: true })
+  const readErr = await reading
+  assert.ok(readErr instanceof errors.ErrorQUIC, `pending read failed with ${readErr}`)
+  await assert.rejects(other.write(Buffer.from('x')), errors.ErrorQUIC)
+})
