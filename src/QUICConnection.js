@@ -27,6 +27,8 @@ const SLOT = 1500
 const POLL_SLOTS = 7 + 1024
 const POLL_ESTABLISHED = 1
 const POLL_IN_EARLY_DATA = 2
+const POLL_DRAINING = 4
+const POLL_CLOSED = 8
 const POLL_EXTRAS = 16
 const POLL_MORE = 32
 /** One poll array for every connection: services run one at a time (see `service`). */
@@ -35,6 +37,8 @@ let servicing = false
 
 const sendScratch = Buffer.allocUnsafe(MAX_PACKETS * SLOT)
 const sendMeta = new Uint32Array(1 + 2 * MAX_PACKETS)
+/** `flushToFd`'s report: ms until the timeout, draining / closed flags. */
+const flushState = new Float64Array(2)
 
 /**
  * The certificates in PEM input (one PEM or several, strings or bytes), DER.
@@ -137,9 +141,10 @@ class QUICConnection extends EventTarget {
     this.drainedP = drained.p
     this.resolveDrained = drained.resolveP
     this.onSent = this.socket.sendCallback((err) => this.handleSendError(err))
-    this.flushQueued = false
+    /** The flush queued by `markDirty`, dropped when something else flushes first. @type {NodeJS.Immediate | null} */
+    this.flushImmediate = null
     this.runFlush = () => {
-      this.flushQueued = false
+      this.flushImmediate = null
       this.flush()
     }
     this.runService = () => {
@@ -237,8 +242,7 @@ class QUICConnection extends EventTarget {
   /** @internal After `handleReceived`, once the listeners' microtasks ran: one flush for both. */
   flushReceived() {
     if (this.released) return
-    this.flush()
-    this.settle()
+    this.settle(this.flush())
   }
 
   /**
@@ -248,9 +252,8 @@ class QUICConnection extends EventTarget {
    * @transmits
    */
   markDirty() {
-    if (this.flushQueued || this.released) return
-    this.flushQueued = true
-    setImmediate(this.runFlush)
+    if (this.flushImmediate != null || this.released) return
+    this.flushImmediate = setImmediate(this.runFlush)
   }
 
   schedule() {
@@ -275,16 +278,19 @@ class QUICConnection extends EventTarget {
       if (outer) servicing = false
     }
     if (deferFlush) return
-    this.flush()
-    this.settle()
+    this.settle(this.flush())
   }
 
-  /** After a flush: a graceful stop may be done, a sent or received CONNECTION_CLOSE ends it for the user. */
-  settle() {
+  /**
+   * After a flush: a graceful stop may be done, a sent or received CONNECTION_CLOSE ends it for
+   * the user. `flags` as `flush` returns them (`-1`: ask the native side).
+   */
+  settle(flags = -1) {
     if (this.onSettled != null) this.checkSettled()
+    if (flags < 0) flags = (this.native.isDraining() ? POLL_DRAINING : 0) | (this.native.isClosed() ? POLL_CLOSED : 0)
     // Draining (after a CONNECTION_CLOSE either way) means it is over for the user at once.
-    if (this.state !== 'stopped' && (this.native.isDraining() || this.native.isClosed())) this.finish()
-    if (this.native.isClosed()) this.release()
+    if (this.state !== 'stopped' && flags !== 0) this.finish()
+    if ((flags & POLL_CLOSED) !== 0) this.release()
   }
 
   /**
@@ -302,7 +308,12 @@ class QUICConnection extends EventTarget {
       let i = 7
       for (const end = i + out[4]; i < end; i++) this.peerStream(out[i])
       for (const end = i + out[5]; i < end; i++) this.streams.get(out[i])?.onReadable()
-      for (const end = i + out[6]; i < end; i++) this.streams.get(out[i])?.onWritable()
+      for (const end = i + out[6]; i < end; i++) {
+        const id = out[i]
+        // A stream the peer stopped comes as -id - 1.
+        if (id >= 0) this.streams.get(id)?.onWritable()
+        else this.streams.get(-id - 1)?.onStopped()
+      }
     } while ((flags & POLL_MORE) !== 0)
     if (out[1] > 0 && this.pendingBidi.length > 0) this.openPending(this.pendingBidi, true)
     if (out[2] > 0 && this.pendingUni.length > 0) this.openPending(this.pendingUni, false)
@@ -331,10 +342,20 @@ class QUICConnection extends EventTarget {
     }
   }
 
-  /** Sends what is ready in bounded bursts, then re-arms the timer. */
+  /**
+   * Sends what is ready in bounded bursts, then re-arms the timer. Returns the connection's
+   * draining / closed flags when the native send reported them, else -1 (see `settle`).
+   */
   flush() {
-    if (this.released) return
+    if (this.flushImmediate != null) {
+      // This flush sends what the queued one would have: a second would find nothing to send.
+      clearImmediate(this.flushImmediate)
+      this.flushImmediate = null
+    }
+    if (this.released) return -1
     const fd = this.socket.fd
+    // flushToFd reports the timeout and the state after its send: no further calls for them.
+    let fresh = false
     for (let burst = 0; ; burst += MAX_PACKETS) {
       if (burst >= MAX_BURST) {
         // Yield so ACKs and the peer's data get in between bursts; the rest goes next turn.
@@ -343,8 +364,12 @@ class QUICConnection extends EventTarget {
       }
       let n
       try {
-        n = fd >= 0 ? this.native.sendToFd(fd, MAX_PACKETS) : this.sendThroughDgram()
+        if (fd >= 0) {
+          n = this.native.flushToFd(fd, MAX_PACKETS, flushState)
+          fresh = true
+        } else n = this.sendThroughDgram()
       } catch (e) {
+        fresh = false
         // A socket error (unreachable peer) is reported once; quiche retransmits or times out.
         // Anything else means quiche closed the connection, which the next poll reports.
         if (/** @type {any} */ (e)?.code === 'ERR_QUIC_IO') this.handleSendError(/** @type {Error} */ (e))
@@ -353,7 +378,12 @@ class QUICConnection extends EventTarget {
       }
       if (n < MAX_PACKETS) break
     }
-    this.arm()
+    if (!fresh) {
+      this.arm()
+      return -1
+    }
+    this.arm(flushState[0])
+    return flushState[1]
   }
 
   /**
@@ -385,10 +415,10 @@ class QUICConnection extends EventTarget {
     return n
   }
 
-  arm() {
-    const t = this.native.timeout()
+  /** Sets the connection's timer. @param {number | null} [t] ms until quiche's timeout (null or -1: none), asked for if not given */
+  arm(t = this.native.timeout()) {
     const now = performance.now()
-    const deadline = Math.min(t == null ? Infinity : now + t, this.state === 'running' ? this.nextKeepAlive : Infinity)
+    const deadline = Math.min(t == null || t < 0 ? Infinity : now + t, this.state === 'running' ? this.nextKeepAlive : Infinity)
     this.deadline = deadline
     // Each ACK moves the deadline a little later: a timer already due before it is kept (it fires
     // early and re-arms) rather than cleared and set again on every flush.

@@ -16,6 +16,12 @@ const utils = require('./utils.js')
 /** A writer blocked on capacity is woken once this much fits: about one packet. */
 const WRITE_LOW_WATER = 1200
 const EMPTY = new Uint8Array(0)
+/**
+ * Reads up to this size land here and are copied out into a pooled Buffer: cheaper than the
+ * native side making an external buffer (and a finalizer) each. Larger ones are handed over
+ * without a copy. One for all streams: a read copies out before anything else runs.
+ */
+const readScratch = Buffer.allocUnsafe(16 * 1024)
 
 /**
  * @typedef {{ resolve: (v?: unknown) => void, reject: (e: unknown) => void }} Waiter
@@ -78,6 +84,8 @@ class QUICStream extends EventTarget {
     this.writeEnd = null
     /** A direct `read()` is waiting. */
     this.reading = false
+    /** The last read took all that was readable: the next waits for `onReadable` without asking. */
+    this.drained = false
     /** The last of the direct writes (and `end()`) still under way, which the next one follows. @type {Promise<void> | null} */
     this.writeTail = null
     /** `end()` was called: the promise of the FIN going out. @type {Promise<void> | null} */
@@ -182,6 +190,7 @@ class QUICStream extends EventTarget {
 
   /** @internal New data, a FIN or a reset arrived. */
   onReadable() {
+    this.drained = false
     this.resolveKnown()
     const w = this.readWaiter
     if (w != null) {
@@ -190,17 +199,28 @@ class QUICStream extends EventTarget {
     }
   }
 
-  /** @internal Capacity came back, or the peer stopped the stream. */
+  /** @internal Capacity came back. */
   onWritable() {
     this.resolveKnown()
     const w = this.writeWaiter
     if (w != null) {
       this.writeWaiter = null
       w.resolve()
+    }
+  }
+
+  /** @internal The peer stopped the stream (STOP_SENDING). */
+  onStopped() {
+    this.resolveKnown()
+    const w = this.writeWaiter
+    if (w != null) {
+      // Its next send fails with the peer's code.
+      this.writeWaiter = null
+      w.resolve()
       return
     }
     if (this._writeClosed || this.streamId === undefined) return
-    // No write is waiting: surface a STOP_SENDING now rather than at the next write.
+    // No write is waiting: surface it now rather than at the next write.
     try {
       this.connection.native.streamCapacity(this.streamId)
     } catch (e) {
@@ -270,20 +290,34 @@ class QUICStream extends EventTarget {
   /**
    * One native read: a chunk, or null when nothing is buffered. A failure ends the read side
    * (and errors the readable) before it is thrown.
+   * @returns {{ data: Uint8Array, fin: boolean } | null}
    */
   readNow() {
+    if (this.drained) return null
     const conn = this.connection
-    let chunk
+    const max = /** @type {number} */ (conn.config.readableChunkSize)
+    let r
     try {
-      chunk = conn.native.streamRead(/** @type {number} */ (this.streamId), conn.config.readableChunkSize)
+      r = conn.native.streamReadInto(/** @type {number} */ (this.streamId), max, readScratch)
     } catch (e) {
       const err = this.readError(e)
       this.endRead(err)
       this.finishRead()
       throw err
     }
+    if (r === -1) return null
     // Reading returns flow-control credit: let the connection send the window update.
-    if (chunk != null) conn.markDirty()
+    conn.markDirty()
+    /** @type {{ data: Uint8Array, fin: boolean }} */
+    let chunk
+    if (typeof r === 'number') {
+      const n = Math.floor(r / 2)
+      const data = Buffer.allocUnsafe(n)
+      readScratch.copy(data, 0, 0, n)
+      chunk = { data, fin: r % 2 === 1 }
+    } else chunk = r
+    // Less than asked for means all that was readable: nothing more until quiche says so.
+    this.drained = chunk.data.length < max
     return chunk
   }
 

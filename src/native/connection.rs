@@ -11,7 +11,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use napi::bindgen_prelude::Buffer;
+use napi::bindgen_prelude::{Buffer, Either};
 use napi::Env;
 use napi_derive::napi;
 
@@ -129,6 +129,9 @@ pub mod poll_slots {
     pub const EXTRAS: u32 = 16;
     /// More stream ids than fitted: call again.
     pub const MORE: u32 = 32;
+    /// Marks a writable id whose stream the peer stopped (STOP_SENDING), in the queues; `pollInto`
+    /// reports such an id as `-id - 1`.
+    pub const STOPPED_BIT: u64 = 1 << 63;
 }
 
 thread_local! {
@@ -423,7 +426,16 @@ impl Connection {
         }
         while let Some(id) = self.conn.stream_writable_next() {
             self.note_peer_stream(id, opened);
-            writable.extend([id]);
+            // Said here, the peer's STOP_SENDING costs JS no call per writable stream to find out.
+            let stopped = matches!(
+                self.conn.stream_capacity(id),
+                Err(quiche::Error::StreamStopped(_))
+            );
+            writable.extend([if stopped {
+                id | poll_slots::STOPPED_BIT
+            } else {
+                id
+            }]);
         }
     }
 
@@ -464,7 +476,11 @@ impl Connection {
         let (mut opened, mut readable, mut writable) = (Vec::new(), Vec::new(), Vec::new());
         self.collect_streams(&mut opened, &mut readable, &mut writable);
         let extras = self.collect_extras();
-        let f = |ids: Vec<u64>| ids.into_iter().map(|id| id as f64).collect();
+        let f = |ids: Vec<u64>| {
+            ids.into_iter()
+                .map(|id| (id & !poll_slots::STOPPED_BIT) as f64)
+                .collect()
+        };
         ConnectionEvents {
             opened: f(opened),
             readable: f(readable),
@@ -514,7 +530,11 @@ impl Connection {
                 let Some(id) = ids.pop_front() else {
                     break;
                 };
-                out[IDS + n] = id as f64;
+                out[IDS + n] = if id & STOPPED_BIT != 0 {
+                    -((id & !STOPPED_BIT) as f64) - 1.0
+                } else {
+                    id as f64
+                };
                 counts[kind] += 1;
                 n += 1;
             }
@@ -709,6 +729,36 @@ impl Connection {
             .napi(&env)
     }
 
+    /// `sendToFd`, then the connection's state after it into `state`, sparing the calls a flush
+    /// would make next: 0 milliseconds until `onTimeout` (`-1`: no timer), 1 flags as `pollInto`'s
+    /// (4 draining, 8 closed).
+    #[napi(catch_unwind)]
+    pub fn flush_to_fd(
+        &mut self,
+        env: Env,
+        fd: i32,
+        max_packets: u32,
+        #[napi(ts_arg_type = "Float64Array")] state: MutF64s<'_>,
+    ) -> napi::Result<u32> {
+        if state.len() < 2 {
+            return Err(QuicError::argument("state", "state must hold 2 entries").throw(&env));
+        }
+        let n = self.send_to_fd(env, fd, max_packets)?;
+        state[0] = self
+            .conn
+            .timeout()
+            .map_or(-1.0, |d| d.as_secs_f64() * 1000.0);
+        let mut flags = 0;
+        if self.conn.is_draining() {
+            flags |= poll_slots::DRAINING;
+        }
+        if self.conn.is_closed() {
+            flags |= poll_slots::CLOSED;
+        }
+        state[1] = flags as f64;
+        Ok(n)
+    }
+
     /// Packets `sendToFd` produced but the kernel would not take (full socket buffer): QUIC
     /// recovers them as losses.
     #[napi(getter)]
@@ -733,7 +783,8 @@ impl Connection {
     /// 0 flags (1 established, 2 in early data, 4 draining, 8 closed, 16 connection ids or path
     /// events wait in `pollExtras()`, 32 more ids than fitted: call again), 1 and 2 streams left
     /// (bidi, uni), 3 datagrams readable, 4–6 how many ids are opened, readable, writable; the
-    /// ids from slot 7 in that order.
+    /// ids from slot 7 in that order. A writable id the peer stopped (STOP_SENDING) comes as
+    /// `-id - 1`.
     #[napi(catch_unwind)]
     pub fn poll_into(
         &mut self,
@@ -801,6 +852,43 @@ impl Connection {
                 None => -1.0,
             })
             .napi(&env)
+    }
+
+    /// Reads what is readable, up to `maxLength` bytes: into `scratch` when it fits there,
+    /// returning `length * 2 + fin` (`-1`: nothing), else into a new buffer handed over without a
+    /// copy, as `{ data, fin }`. Small reads then cost neither a JS object nor an external buffer
+    /// with its finalizer; large ones no copy.
+    #[napi(catch_unwind, ts_return_type = "number | StreamChunk")]
+    pub fn stream_read_into(
+        &mut self,
+        env: Env,
+        stream_id: f64,
+        max_length: u32,
+        #[napi(ts_arg_type = "Uint8Array")] scratch: MutBytes<'_>,
+    ) -> napi::Result<Either<f64, StreamChunk>> {
+        let read = stream_id_of(stream_id).and_then(|id| {
+            let max = (max_length as usize).max(1);
+            let len = self.conn.stream_readable_len(id, max);
+            if len <= scratch.len() {
+                // Exactly what is readable, like `streamRead`: a larger buffer would also take a
+                // FIN that came in a frame of its own, leaving the stream unreadable, and quiche
+                // 0.30 may then drop our own FIN if it has no data of its own (cloudflare/quiche#2525).
+                let n = len;
+                Ok(Either::A(match self.stream_recv_raw(id, &mut scratch[..n])? {
+                    Some((n, fin)) => (n as f64) * 2.0 + if fin { 1.0 } else { 0.0 },
+                    None => -1.0,
+                }))
+            } else {
+                Ok(match self.stream_read_raw(id, max)? {
+                    Some((data, fin)) => Either::B(StreamChunk {
+                        data: data.into(),
+                        fin,
+                    }),
+                    None => Either::A(-1.0),
+                })
+            }
+        });
+        read.napi(&env)
     }
 
     /// Reads all that is readable, up to `maxLength` bytes, into a new buffer handed over without
