@@ -16,6 +16,13 @@ const QUICStream = require('./QUICStream.js')
 const MAX_PACKETS = 64
 /** Past this many finished-but-maybe-unacknowledged stream ids, the collected ones are pruned. */
 const MAX_LINGERING = 256
+/**
+ * How long a finished stream keeps the empty FIN marker its peer's FIN-only frame left, so our
+ * own FIN has surely left first (see `streamDone`).
+ */
+const FIN_MARKER_MS = 200
+/** Where FIN markers are read away to. */
+const markerScratch = new Uint8Array(64)
 /** The longest a stop waits for its CONNECTION_CLOSE to get past a full congestion window. */
 const CLOSE_SEND_WAIT = 1000
 /** Packets one flush sends before yielding to the event loop (quinn's MAX_TRANSMIT_DATAGRAMS idea). */
@@ -99,6 +106,8 @@ class QUICConnection extends EventTarget {
     this.pendingUni = []
     /** Streams finished for JS whose native state may still wait for ACKs. @type {Set<number>} */
     this.lingering = new Set()
+    /** Finished streams whose FIN marker waits to be read away, with when. @type {Map<number, number>} */
+    this.finMarkers = new Map()
     /** @type {(() => void) | null} */
     this.onSettled = null
     /** Peer streams that arrived before `start` finished; announced right after. @type {QUICStream[]} */
@@ -167,6 +176,7 @@ class QUICConnection extends EventTarget {
           // Closing: nothing to keep alive.
         }
       }
+      if (this.finMarkers.size > 0) this.readAwayMarkers(now)
       this.native.onTimeout()
       this.service()
     }
@@ -418,7 +428,9 @@ class QUICConnection extends EventTarget {
   /** Sets the connection's timer. @param {number | null} [t] ms until quiche's timeout (null or -1: none), asked for if not given */
   arm(t = this.native.timeout()) {
     const now = performance.now()
-    const deadline = Math.min(t == null || t < 0 ? Infinity : now + t, this.state === 'running' ? this.nextKeepAlive : Infinity)
+    let deadline = Math.min(t == null || t < 0 ? Infinity : now + t, this.state === 'running' ? this.nextKeepAlive : Infinity)
+    // Markers are due in the order they were added.
+    if (this.finMarkers.size > 0) deadline = Math.min(deadline, /** @type {number} */ (this.finMarkers.values().next().value))
     this.deadline = deadline
     // Each ACK moves the deadline a little later: a timer already due before it is kept (it fires
     // early and re-arms) rather than cleared and set again on every flush.
@@ -557,11 +569,33 @@ class QUICConnection extends EventTarget {
       this.streams.delete(s.streamId)
       // Finished for JS, but its last bytes may still wait for an ACK: a graceful stop waits too.
       this.lingering.add(s.streamId)
+      // A FIN that came in a frame of its own is read as an empty marker that quiche keeps, and
+      // keeps the stream (and the peer's stream credit) until the marker is read too. Read away
+      // now, quiche 0.30 could drop our own FIN if it has no data of its own and is still queued
+      // (cloudflare/quiche#2525): the marker goes once ours has surely left.
+      if (this.native.streamReadable(s.streamId)) {
+        this.finMarkers.set(s.streamId, performance.now() + FIN_MARKER_MS)
+        if (this.finMarkers.size === 1) this.arm()
+      }
       if (this.lingering.size > MAX_LINGERING) {
         for (const id of this.lingering) if (this.native.streamCollected(id)) this.lingering.delete(id)
       }
     }
     this.checkSettled()
+  }
+
+  /** Reads away the FIN markers that are due, letting quiche collect their streams. @param {number} now */
+  readAwayMarkers(now) {
+    for (const [id, due] of this.finMarkers) {
+      if (due > now) break
+      this.finMarkers.delete(id)
+      try {
+        // Bounded: a finished stream holds at most a marker and data nobody will read.
+        for (let i = 0; i < 1024 && this.native.streamRecv(id, markerScratch) >= 0; i++);
+      } catch {
+        // Collected or reset meanwhile: nothing left to read.
+      }
+    }
   }
 
   /** Resolves a graceful stop once every stream is finished and quiche has let go of them. */

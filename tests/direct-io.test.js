@@ -210,3 +210,47 @@ test('leaving a for-await loop early sends STOP_SENDING; a dropped connection fa
   assert.ok(readErr instanceof errors.ErrorQUIC, `pending read failed with ${readErr}`)
   await assert.rejects(other.write(Buffer.from('x')), errors.ErrorQUIC)
 })
+
+test("a peer's FIN in a frame of its own: the stream is let go and its credit returned", async (t) => {
+  // The FIN is read as an empty marker after the data; quiche keeps such a stream until the
+  // marker is read away. With 10 streams allowed, 60 in a row stall unless credit comes back.
+  const server = await startServer(t, { config: { initialMaxStreamsBidi: 10 } })
+  /** @type {import('../index').QUICConnection | null} */
+  let serverConn = null
+  onServerStreams(server, async (s, conn) => {
+    serverConn = conn
+    try {
+      const got = await readToEnd(s)
+      await s.end(got)
+    } catch {
+      // The client went away.
+    }
+  })
+  const client = await connect(t, server.port)
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer
+  const deadline = new Promise((resolve) => {
+    timer = setTimeout(() => resolve('stalled'), 20_000)
+  })
+  t.after(() => clearTimeout(timer))
+  for (let i = 0; i < 60; i++) {
+    const s = client.connection.newStream()
+    await s.write(Buffer.from(`request ${i}`))
+    // Let the data leave on its own, so the FIN goes in a later packet.
+    for (let j = 0; j < 3; j++) await new Promise((resolve) => setImmediate(resolve))
+    await s.end()
+    const back = await Promise.race([readToEnd(s), deadline])
+    assert.notEqual(back, 'stalled', `stream ${i} never completed: the peer's stream credit ran out`)
+    assert.equal(back.toString(), `request ${i}`)
+  }
+  // The server lets go of every stream: a graceful stop of its side does not wait for any.
+  assert.ok(serverConn != null)
+  const stopped = /** @type {import('../index').QUICConnection} */ (serverConn).stop({ force: false })
+  /** @type {NodeJS.Timeout | undefined} */
+  let wait
+  const waiting = new Promise((resolve) => {
+    wait = setTimeout(() => resolve('waiting'), 5_000)
+  })
+  assert.equal(await Promise.race([stopped.then(() => 'stopped'), waiting]), 'stopped')
+  clearTimeout(wait)
+})
