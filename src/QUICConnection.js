@@ -152,6 +152,8 @@ class QUICConnection extends EventTarget {
     this.onSent = this.socket.sendCallback((err) => this.handleSendError(err))
     /** The flush queued by `markDirty`, dropped when something else flushes first. @type {NodeJS.Immediate | null} */
     this.flushImmediate = null
+    /** Flushes so far: tells a stream whether its data has left (see QUICStream's FIN). */
+    this.flushes = 0
     this.runFlush = () => {
       this.flushImmediate = null
       this.flush()
@@ -256,6 +258,15 @@ class QUICConnection extends EventTarget {
   }
 
   /**
+   * @internal Flushes at once, before any further packet is handled (see QUICStream's FIN).
+   * While a service runs, its own flush comes first anyway.
+   */
+  flushNow() {
+    if (servicing) this.markDirty()
+    else this.settle(this.flush())
+  }
+
+  /**
    * @internal Marks the connection for one flush in the next check phase: every write and read
    * of this turn shares it, so many small streams fill packets together (a flush per microtask
    * measured 2× fewer streams/s).
@@ -357,6 +368,7 @@ class QUICConnection extends EventTarget {
    * draining / closed flags when the native send reported them, else -1 (see `settle`).
    */
   flush() {
+    this.flushes++
     if (this.flushImmediate != null) {
       // This flush sends what the queued one would have: a second would find nothing to send.
       clearImmediate(this.flushImmediate)

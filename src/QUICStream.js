@@ -82,6 +82,8 @@ class QUICStream extends EventTarget {
     this.readEnd = null
     /** Why the write side ended early, for a `writable` made after that. @type {Error | null} */
     this.writeEnd = null
+    /** `connection.flushes` when data was last handed to the native stream. */
+    this.dataFlushGen = -1
     /** A direct `read()` is waiting. */
     this.reading = false
     /** The last read took all that was readable: the next waits for `onReadable` without asking. */
@@ -431,7 +433,10 @@ class QUICStream extends EventTarget {
         throw this.writeError(e)
       }
       off += n
-      if (n > 0 || fin) conn.markDirty()
+      if (n > 0) {
+        this.dataFlushGen = conn.flushes
+        conn.markDirty()
+      }
       if (off >= chunk.byteLength) break
       try {
         conn.native.streamWritable(id, Math.min(chunk.byteLength - off, WRITE_LOW_WATER))
@@ -443,7 +448,14 @@ class QUICStream extends EventTarget {
         this.writeWaiter = { resolve, reject }
       })
     }
-    if (fin) this.finishWrite()
+    if (fin) {
+      this.finishWrite()
+      // A FIN with no data of its own, behind data that already left: quiche 0.30 drops it if an
+      // ACK for that data is handled before it is sent (cloudflare/quiche#2525), so it leaves now,
+      // ahead of any ACK. A FIN behind data still queued goes in the same frame as that data.
+      if (chunk.byteLength === 0 && this.dataFlushGen !== conn.flushes) conn.flushNow()
+      else conn.markDirty()
+    }
   }
 
   /** The writable was aborted: RESET_STREAM. @param {unknown} reason */

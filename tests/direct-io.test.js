@@ -254,3 +254,39 @@ test("a peer's FIN in a frame of its own: the stream is let go and its credit re
   assert.equal(await Promise.race([stopped.then(() => 'stopped'), waiting]), 'stopped')
   clearTimeout(wait)
 })
+
+test('a FIN with no data of its own, written while an ACK for the data waits to be read, still arrives', async (t) => {
+  const server = await startServer(t)
+  onServerStreams(server, async (s) => {
+    try {
+      const req = await readToEnd(s)
+      await s.write(req)
+      // Right after the data left (its flush was queued first), hold the loop up so the client's
+      // ACK for it waits in the socket, and end from a timer: a flush queued by that end would
+      // run only after the ACK was handled.
+      setImmediate(() => {
+        setTimeout(() => {
+          s.end().catch(() => {})
+        }, 0)
+        const t0 = Date.now()
+        while (Date.now() - t0 < 30);
+      })
+    } catch {
+      // The client went away.
+    }
+  })
+  const client = await connect(t, server.port)
+  for (let i = 0; i < 10; i++) {
+    const s = client.connection.newStream()
+    await s.end(Buffer.from(`request ${i}`))
+    /** @type {NodeJS.Timeout | undefined} */
+    let timer
+    const stalled = new Promise((resolve) => {
+      timer = setTimeout(() => resolve('stalled'), 3_000)
+    })
+    const back = await Promise.race([readToEnd(s), stalled])
+    clearTimeout(timer)
+    assert.notEqual(back, 'stalled', `stream ${i}: the server's FIN never came`)
+    assert.equal(back.toString(), `request ${i}`)
+  }
+})
