@@ -16,6 +16,10 @@ const utils = require('./utils.js')
 /** A writer blocked on capacity is woken once this much fits: about one packet. */
 const WRITE_LOW_WATER = 1200
 const EMPTY = new Uint8Array(0)
+/** `tryRead`: nothing to give yet. */
+const WAIT = Symbol('wait')
+/** What a write that the stream took at once returns. */
+const DONE = Promise.resolve()
 /**
  * Reads up to this size land here and are copied out into a pooled Buffer: cheaper than the
  * native side making an external buffer (and a finalizer) each. Larger ones are handed over
@@ -268,24 +272,68 @@ class QUICStream extends EventTarget {
    * slows its sender.
    * @returns {Promise<Uint8Array | null>}
    */
-  async read() {
-    if (this._readable != null) throw locked('the stream is read through its readable')
-    if (this.reading) throw locked('a read() is already pending on this stream')
-    this.reading = true
+  read() {
+    if (this._readable != null) return Promise.reject(locked('the stream is read through its readable'))
+    if (this.reading) return Promise.reject(locked('a read() is already pending on this stream'))
+    if (!this.ready) {
+      this.reading = true
+      return this.untilReady().then(
+        () => {
+          this.reading = false
+          return this.read()
+        },
+        (e) => {
+          this.reading = false
+          throw e
+        },
+      )
+    }
+    let r
     try {
-      if (!this.ready) await this.untilReady()
-      for (;;) {
-        if (this.readEnd != null) throw this.readEnd
-        if (this._readClosed) return null
-        const chunk = this.readNow()
-        if (chunk == null) await this.readableAgain()
-        else {
-          if (chunk.fin) this.finishRead()
-          if (chunk.data.length > 0) return chunk.data
-        }
+      r = this.tryRead()
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    if (r !== WAIT) return Promise.resolve(r)
+    // One promise a wait: woken by onReadable, it reads in a microtask (not inside the poll).
+    this.reading = true
+    return new Promise((resolve, reject) => {
+      const fail = (/** @type {unknown} */ e) => {
+        this.reading = false
+        reject(e)
       }
-    } finally {
-      this.reading = false
+      const retry = () => {
+        let r
+        try {
+          r = this.tryRead()
+        } catch (e) {
+          fail(e)
+          return
+        }
+        if (r === WAIT) {
+          this.readWaiter = waiter
+          return
+        }
+        this.reading = false
+        resolve(r)
+      }
+      const waiter = { resolve: () => queueMicrotask(retry), reject: fail }
+      this.readWaiter = waiter
+    })
+  }
+
+  /**
+   * What `read()` gives now: a chunk, `null` at the end, or WAIT. Throws the read side's error.
+   * @returns {Uint8Array | null | typeof WAIT}
+   */
+  tryRead() {
+    for (;;) {
+      if (this.readEnd != null) throw this.readEnd
+      if (this._readClosed) return null
+      const chunk = this.readNow()
+      if (chunk == null) return WAIT
+      if (chunk.fin) this.finishRead()
+      if (chunk.data.length > 0) return chunk.data
     }
   }
 
@@ -374,6 +422,27 @@ class QUICStream extends EventTarget {
    * @returns {Promise<void>}
    */
   write(chunk) {
+    if (
+      this.writeTail == null &&
+      this._writable == null &&
+      this.ending == null &&
+      this.writeEnd == null &&
+      !this._writeClosed &&
+      !this._destroyed &&
+      this.ready &&
+      chunk instanceof Uint8Array &&
+      chunk.byteLength > 0
+    ) {
+      // Nothing queued: what the stream takes now needs no promise of its own.
+      let off
+      try {
+        off = this.sendSome(chunk, 0, false)
+      } catch (e) {
+        return Promise.reject(e)
+      }
+      if (off === chunk.byteLength) return DONE
+      return this.queueWrite(chunk.subarray(off), false)
+    }
     return this.queueWrite(chunk, false)
   }
 
@@ -424,19 +493,7 @@ class QUICStream extends EventTarget {
     let off = 0
     for (;;) {
       if (this._destroyed) throw this.failure ?? new errors.ErrorQUICStreamDestroyed()
-      let n
-      try {
-        // quiche sets the FIN with the last byte only, once all of the rest fits.
-        n = conn.native.streamSend(id, off === 0 ? chunk : chunk.subarray(off), fin)
-      } catch (e) {
-        this.finishWrite()
-        throw this.writeError(e)
-      }
-      off += n
-      if (n > 0) {
-        this.dataFlushGen = conn.flushes
-        conn.markDirty()
-      }
+      off = this.sendSome(chunk, off, fin)
       if (off >= chunk.byteLength) break
       try {
         conn.native.streamWritable(id, Math.min(chunk.byteLength - off, WRITE_LOW_WATER))
@@ -456,6 +513,29 @@ class QUICStream extends EventTarget {
       if (chunk.byteLength === 0 && this.dataFlushGen !== conn.flushes) conn.flushNow()
       else conn.markDirty()
     }
+  }
+
+  /**
+   * Hands what fits of `chunk` from `off` to the native stream (quiche sets the FIN with the last
+   * byte only, once all of the rest fits); returns the new offset. Throws the write side's error.
+   * @param {Uint8Array} chunk
+   * @param {number} off
+   * @param {boolean} fin
+   */
+  sendSome(chunk, off, fin) {
+    const conn = this.connection
+    let n
+    try {
+      n = conn.native.streamSend(/** @type {number} */ (this.streamId), off === 0 ? chunk : chunk.subarray(off), fin)
+    } catch (e) {
+      this.finishWrite()
+      throw this.writeError(e)
+    }
+    if (n > 0) {
+      this.dataFlushGen = conn.flushes
+      conn.markDirty()
+    }
+    return off + n
   }
 
   /** The writable was aborted: RESET_STREAM. @param {unknown} reason */
