@@ -137,6 +137,8 @@ async function main() {
   const values = {}
   /** @type {Record<string, Record<string, any[]>>} */
   const raw = {}
+  /** The last error of each scenario and implementation. @type {Record<string, Record<string, string>>} */
+  const failures = {}
   for (let run = 0; run < runs; run++) {
     for (const scenario of only) {
       for (const impl of impls) {
@@ -151,6 +153,7 @@ async function main() {
           ;((raw[scenario] ??= {})[impl] ??= []).push(result)
         } catch (e) {
           line = { run, scenario, impl, params, error: String(/** @type {Error} */ (e).message), machine }
+          ;(failures[scenario] ??= {})[impl] = line.error
         }
         console.log(JSON.stringify(line))
         fs.appendFileSync(jsonl, `${JSON.stringify(line)}\n`)
@@ -162,7 +165,12 @@ async function main() {
     const base = values[scenario]?.quic ? median(values[scenario].quic) : NaN
     for (const impl of impls) {
       const vs = values[scenario]?.[impl]
-      if (vs == null) continue
+      if (vs == null) {
+        // Every run failed: said in the table, not left out of it.
+        const why = failures[scenario]?.[impl]
+        if (why != null) rows.push(`| ${scenario} | ${impl} | failed | ${why} | | |`)
+        continue
+      }
       const m = median(vs)
       const h = headline(scenario, raw[scenario][impl][0])
       // Ratios read as "quic is N× better" (> 1 is a win for this library).
