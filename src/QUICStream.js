@@ -208,23 +208,14 @@ class QUICStream extends EventTarget {
   /** @internal Capacity came back. */
   onWritable() {
     this.resolveKnown()
-    const w = this.writeWaiter
-    if (w != null) {
-      this.writeWaiter = null
-      w.resolve()
-    }
+    this.wakeWriter()
   }
 
   /** @internal The peer stopped the stream (STOP_SENDING). */
   onStopped() {
     this.resolveKnown()
-    const w = this.writeWaiter
-    if (w != null) {
-      // Its next send fails with the peer's code.
-      this.writeWaiter = null
-      w.resolve()
-      return
-    }
+    // A waiting write's next send fails with the peer's code.
+    if (this.wakeWriter()) return
     if (this._writeClosed || this.streamId === undefined) return
     // No write is waiting: surface it now rather than at the next write.
     try {
@@ -236,6 +227,15 @@ class QUICStream extends EventTarget {
         this.finishWrite()
       }
     }
+  }
+
+  /** Wakes the write waiting for capacity; whether there was one. */
+  wakeWriter() {
+    const w = this.writeWaiter
+    if (w == null) return false
+    this.writeWaiter = null
+    w.resolve()
+    return true
   }
 
   /** @param {ReadableStreamDefaultController<Uint8Array>} controller */

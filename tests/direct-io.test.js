@@ -5,7 +5,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { errors } = require('../index.js')
-const { startServer, connect, onServerStreams, readAll, pattern, sleep } = require('./helpers/quic.js')
+const { startServer, smallWindowServer, countedWrites, connect, onServerStreams, readAll, pattern, sleep } = require('./helpers/quic.js')
 
 /** Everything `read()` gives until the end, concatenated. @param {import('../index').QUICStream} s */
 async function readToEnd(s) {
@@ -63,32 +63,18 @@ test('end(chunk) sends the last bytes with the FIN; end() again gives the same p
 
 test('backpressure: a write waits while the peer does not read, and completes when it does', async (t) => {
   const window = 128 * 1024
-  const server = await startServer(t, {
-    config: { initialMaxStreamDataBidiRemote: window, maxStreamWindow: window, initialMaxData: 4 * window, maxConnectionWindow: 4 * window },
-  })
-  /** @type {import('../index').QUICStream | null} */
-  let serverStream = null
-  onServerStreams(server, (s) => {
-    serverStream = s
-  })
+  const { server, firstStream } = await smallWindowServer(t, window)
   const client = await connect(t, server.port)
   const s = client.connection.newStream()
   const chunk = Buffer.alloc(32 * 1024, 1)
-  let accepted = 0
-  const writing = (async () => {
-    for (let i = 0; i < 64; i++) {
-      await s.write(chunk)
-      accepted += chunk.length
-    }
-    await s.end()
-  })()
+  const writing = countedWrites((c) => s.write(c), () => s.end(), chunk, 64)
   await sleep(400)
+  const accepted = writing.written()
   assert.ok(accepted <= window + chunk.length, `writer got ${accepted} bytes past a ${window} window`)
   assert.ok(accepted >= window / 2, `writer stalled at ${accepted} bytes, well inside the window`)
   assert.throws(() => s.writable, errors.ErrorQUICStreamLocked, 'a pending write locks the writable')
-  assert.ok(serverStream != null)
-  const all = await readToEnd(serverStream)
-  await writing
+  const all = await readToEnd(await firstStream)
+  await writing.done
   assert.equal(all.length, 64 * chunk.length)
 })
 

@@ -6,7 +6,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
 const { errors, events } = require('../index.js')
-const { startServer, connect, onServerStreams, echoServer, readAll, writeAll, pattern, once, sleep } = require('./helpers/quic.js')
+const { startServer, smallWindowServer, countedWrites, connect, onServerStreams, echoServer, readAll, writeAll, pattern, once, sleep } = require('./helpers/quic.js')
 
 const MiB = 1024 * 1024
 const sha = (/** @type {Uint8Array} */ b) => crypto.createHash('sha256').update(b).digest('hex')
@@ -116,35 +116,21 @@ test('openStream waits for credit and can be aborted; stop ends the wait', async
 
 test('backpressure: a paused reader bounds what the writer gets to buffer', async (t) => {
   const window = 256 * 1024
-  const server = await startServer(t, {
-    config: { initialMaxStreamDataBidiRemote: window, maxStreamWindow: window, initialMaxData: 4 * window, maxConnectionWindow: 4 * window },
-  })
-  /** @type {import('../index').QUICStream | null} */
-  let serverStream = null
-  onServerStreams(server, (s) => {
-    serverStream = s
-  })
+  const { server, firstStream } = await smallWindowServer(t, window)
   const client = await connect(t, server.port)
   const s = client.connection.newStream()
   const w = s.writable.getWriter()
-  let written = 0
   const chunk = Buffer.alloc(64 * 1024, 1)
-  const writing = (async () => {
-    for (let i = 0; i < 200; i++) {
-      await w.write(chunk)
-      written += chunk.length
-    }
-    await w.close()
-  })()
+  const writing = countedWrites((c) => w.write(c), () => w.close(), chunk, 200)
   await sleep(500)
+  const written = writing.written()
   // Nobody reads on the server: the writer is held at about the stream window (plus one chunk in flight).
   assert.ok(written <= window + 2 * chunk.length, `writer got ${written} bytes past a ${window} window`)
   const stats = client.connection.native.stats()
   assert.ok(stats.sentBytes < 4 * window, 'sent far beyond the window')
   // The reader resumes: everything arrives.
-  assert.ok(serverStream != null)
-  const all = await readAll(/** @type {any} */ (serverStream).readable)
-  await writing
+  const all = await readAll((await firstStream).readable)
+  await writing.done
   assert.equal(all.length, 200 * chunk.length)
 })
 

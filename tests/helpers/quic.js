@@ -48,6 +48,41 @@ function onServerStreams(server, onStream) {
   })
 }
 
+/**
+ * A server whose stream and connection windows are `window` (4 × `window`): a peer that does not
+ * read holds its writer there. `firstStream` resolves with its first stream, unread.
+ * @param {TestContext} t
+ * @param {number} window
+ */
+async function smallWindowServer(t, window) {
+  const server = await startServer(t, {
+    config: { initialMaxStreamDataBidiRemote: window, maxStreamWindow: window, initialMaxData: 4 * window, maxConnectionWindow: 4 * window },
+  })
+  /** @type {Promise<import('../../index').QUICStream>} */
+  const firstStream = new Promise((resolve) => onServerStreams(server, resolve))
+  return { server, firstStream }
+}
+
+/**
+ * Writes `chunk` `times` times through `write`, each after the last was taken, then `end`s;
+ * `written()` tells how much was taken so far.
+ * @param {(c: Uint8Array) => Promise<void>} write
+ * @param {() => Promise<void>} end
+ * @param {Uint8Array} chunk
+ * @param {number} times
+ */
+function countedWrites(write, end, chunk, times) {
+  let written = 0
+  const done = (async () => {
+    for (let i = 0; i < times; i++) {
+      await write(chunk)
+      written += chunk.length
+    }
+    await end()
+  })()
+  return { written: () => written, done }
+}
+
 /** Echoes every stream back. @param {QUICServer} server */
 function echoServer(server) {
   onServerStreams(server, (s) => {
@@ -125,4 +160,4 @@ async function sessionOf(conn) {
 /** Timers alive now (test runner's own included): compare before and after. */
 const activeTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
 
-module.exports = { startServer, connect, onServerStreams, echoServer, readAll, writeAll, pattern, once, sleep, sessionOf, activeTimers, fixtures }
+module.exports = { startServer, smallWindowServer, countedWrites, connect, onServerStreams, echoServer, readAll, writeAll, pattern, once, sleep, sessionOf, activeTimers, fixtures }
