@@ -874,10 +874,12 @@ impl Connection {
                 // FIN that came in a frame of its own, leaving the stream unreadable, and quiche
                 // 0.30 may then drop our own FIN if it has no data of its own (cloudflare/quiche#2525).
                 let n = len;
-                Ok(Either::A(match self.stream_recv_raw(id, &mut scratch[..n])? {
-                    Some((n, fin)) => (n as f64) * 2.0 + if fin { 1.0 } else { 0.0 },
-                    None => -1.0,
-                }))
+                Ok(Either::A(
+                    match self.stream_recv_raw(id, &mut scratch[..n])? {
+                        Some((n, fin)) => (n as f64) * 2.0 + if fin { 1.0 } else { 0.0 },
+                        None => -1.0,
+                    },
+                ))
             } else {
                 Ok(match self.stream_read_raw(id, max)? {
                     Some((data, fin)) => Either::B(StreamChunk {
