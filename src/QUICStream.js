@@ -135,10 +135,7 @@ class QUICStream extends EventTarget {
         start: (controller) => {
           this.writeController = controller
           if (this.writeEnd != null) controller.error(this.writeEnd)
-          else if (ended) {
-            const why = this.initiated === 'peer' && this.type === 'uni' ? 'a peer unidirectional stream cannot be written' : 'the stream is closed for writing'
-            controller.error(new errors.ErrorQUICStreamLocalWrite(why))
-          }
+          else if (ended) controller.error(this.closedForWriting())
         },
         write: (chunk) => this.send(chunk, false),
         close: () => this.send(EMPTY, true),
@@ -147,6 +144,16 @@ class QUICStream extends EventTarget {
       { highWaterMark: 1 },
     )
     return this._writable
+  }
+
+  /** A peer's unidirectional stream: nothing can be written to it. */
+  get peerUni() {
+    return this.initiated === 'peer' && this.type === 'uni'
+  }
+
+  /** The error for writing to a closed write side. */
+  closedForWriting() {
+    return new errors.ErrorQUICStreamLocalWrite(this.peerUni ? 'a peer unidirectional stream cannot be written' : 'the stream is closed for writing')
   }
 
   get readClosed() {
@@ -482,8 +489,9 @@ class QUICStream extends EventTarget {
     if (!(chunk instanceof Uint8Array)) throw new TypeError('a QUICStream writes Uint8Array chunks')
     if (this.writeEnd != null) throw this.writeEnd
     if (this._writeClosed) {
-      if (fin && chunk.byteLength === 0) return
-      throw new errors.ErrorQUICStreamLocalWrite('the stream is closed for writing')
+      // Finishing what is finished is done; a peer's unidirectional stream never had a write side.
+      if (fin && chunk.byteLength === 0 && !this.peerUni) return
+      throw this.closedForWriting()
     }
     // A zero-length write carries nothing; QUIC has no use for it.
     if (chunk.byteLength === 0 && !fin) return

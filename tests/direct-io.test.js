@@ -276,3 +276,19 @@ test('a FIN with no data of its own, written while an ACK for the data waits to 
     assert.equal(back.toString(), `request ${i}`)
   }
 })
+
+test('unidirectional streams: a local one reads as ended at once, a peer one refuses write() and end()', async (t) => {
+  const server = await startServer(t)
+  /** @type {Promise<import('../index').QUICStream>} */
+  const peer = new Promise((resolve) => onServerStreams(server, resolve))
+  const client = await connect(t, server.port)
+  const uni = client.connection.newStream('uni')
+  assert.equal(await uni.read(), null, 'a local unidirectional stream has nothing to read')
+  await uni.end(Buffer.from('one way'))
+  const p = await peer
+  await assert.rejects(p.write(Buffer.from('back')), { name: 'ErrorQUICStreamLocalWrite', message: 'a peer unidirectional stream cannot be written' })
+  await assert.rejects(p.end(), errors.ErrorQUICStreamLocalWrite)
+  const chunks = []
+  for await (const c of p) chunks.push(c)
+  assert.equal(Buffer.concat(chunks).toString(), 'one way')
+})
