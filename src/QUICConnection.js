@@ -585,7 +585,7 @@ class QUICConnection extends EventTarget {
       // keeps the stream (and the peer's stream credit) until the marker is read too. Read away
       // now, quiche 0.30 could drop our own FIN if it has no data of its own and is still queued
       // (cloudflare/quiche#2525): the marker goes once ours has surely left.
-      if (this.native.streamReadable(s.streamId)) {
+      if (!this.released && this.native.streamReadable(s.streamId)) {
         this.finMarkers.set(s.streamId, performance.now() + FIN_MARKER_MS)
         if (this.finMarkers.size === 1) this.arm()
       }
