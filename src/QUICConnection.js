@@ -17,10 +17,12 @@ const MAX_PACKETS = 64
 /** Past this many finished-but-maybe-unacknowledged stream ids, the collected ones are pruned. */
 const MAX_LINGERING = 256
 /**
- * How long a finished stream keeps the empty FIN marker its peer's FIN-only frame left, so our
- * own FIN has surely left first (see `streamDone`).
+ * A finished stream keeps the empty FIN marker its peer's FIN-only frame left for two probe
+ * timeouts (RFC 9002 §6.2.1, with the default 25 ms ACK delay), within these bounds: by then our
+ * own FIN has left and been acknowledged, or resent (see `streamDone`).
  */
-const FIN_MARKER_MS = 200
+const FIN_MARKER_MIN_MS = 20
+const FIN_MARKER_MAX_MS = 2000
 /** Where FIN markers are read away to. */
 const markerScratch = new Uint8Array(64)
 /** The longest a stop waits for its CONNECTION_CLOSE to get past a full congestion window. */
@@ -108,6 +110,9 @@ class QUICConnection extends EventTarget {
     this.lingering = new Set()
     /** Finished streams whose FIN marker waits to be read away, with when. @type {Map<number, number>} */
     this.finMarkers = new Map()
+    /** How long markers wait, from the path's RTT, and when that was worked out. */
+    this.markerDelay = FIN_MARKER_MAX_MS
+    this.markerDelayAt = -Infinity
     /** @type {(() => void) | null} */
     this.onSettled = null
     /** Peer streams that arrived before `start` finished; announced right after. @type {QUICStream[]} */
@@ -586,7 +591,8 @@ class QUICConnection extends EventTarget {
       // now, quiche 0.30 could drop our own FIN if it has no data of its own and is still queued
       // (cloudflare/quiche#2525): the marker goes once ours has surely left.
       if (!this.released && this.native.streamReadable(s.streamId)) {
-        this.finMarkers.set(s.streamId, performance.now() + FIN_MARKER_MS)
+        const now = performance.now()
+        this.finMarkers.set(s.streamId, now + this.finMarkerDelay(now))
         if (this.finMarkers.size === 1) this.arm()
       }
       if (this.lingering.size > MAX_LINGERING) {
@@ -594,6 +600,19 @@ class QUICConnection extends EventTarget {
       }
     }
     this.checkSettled()
+  }
+
+  /** How long a FIN marker waits now (worked out again each second). @param {number} now */
+  finMarkerDelay(now) {
+    if (now - this.markerDelayAt > 1000) {
+      this.markerDelayAt = now
+      const path = this.native.pathStats().find((p) => p.active)
+      if (path != null) {
+        const pto = path.rtt + Math.max(4 * path.rttvar, 1) + 25
+        this.markerDelay = Math.min(FIN_MARKER_MAX_MS, Math.max(FIN_MARKER_MIN_MS, 2 * pto))
+      }
+    }
+    return this.markerDelay
   }
 
   /** Reads away the FIN markers that are due, letting quiche collect their streams. @param {number} now */
