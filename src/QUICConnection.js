@@ -16,6 +16,7 @@ const QUICStream = require('./QUICStream.js')
 const MAX_PACKETS = 64
 /** Past this many finished-but-maybe-unacknowledged stream ids, the collected ones are pruned. */
 const MAX_LINGERING = 256
+const DONE = Promise.resolve()
 /**
  * A finished stream keeps the empty FIN marker its peer's FIN-only frame left for two probe
  * timeouts (RFC 9002 §6.2.1, with the default 25 ms ACK delay), within these bounds: by then our
@@ -159,6 +160,13 @@ class QUICConnection extends EventTarget {
     this.flushImmediate = null
     /** Flushes so far: tells a stream whether its data has left (see QUICStream's FIN). */
     this.flushes = 0
+    /** Datagrams of a batch were handled: its flush comes after the listeners' microtasks. */
+    this.flushAhead = false
+    this.flushSoonQueued = false
+    this.runFlushSoon = () => {
+      this.flushSoonQueued = false
+      if (!this.released) this.settle(this.flush())
+    }
     this.runFlush = () => {
       this.flushImmediate = null
       this.flush()
@@ -253,22 +261,29 @@ class QUICConnection extends EventTarget {
   handleReceived() {
     // During the handshake the reply (the client's Finished) goes at once: the user may close
     // the connection as soon as it is handed out, and quiche will not send a close before it.
-    this.service(this.state === 'running')
+    const deferred = this.state === 'running'
+    this.flushAhead = deferred
+    this.service(deferred)
   }
 
   /** @internal After `handleReceived`, once the listeners' microtasks ran: one flush for both. */
   flushReceived() {
+    this.flushAhead = false
     if (this.released) return
     this.settle(this.flush())
   }
 
   /**
-   * @internal Flushes at once, before any further packet is handled (see QUICStream's FIN).
-   * While a service runs, its own flush comes first anyway.
+   * @internal Flushes before any further packet is handled (see QUICStream's FIN): in a
+   * microtask, so every FIN of this turn goes in one flush. A batch's own flush (`flushAhead`)
+   * comes before the next packet anyway.
    */
-  flushNow() {
-    if (servicing) this.markDirty()
-    else this.settle(this.flush())
+  flushSoon() {
+    if (this.flushAhead) this.markDirty()
+    else if (!this.flushSoonQueued && !this.released) {
+      this.flushSoonQueued = true
+      void DONE.then(this.runFlushSoon)
+    }
   }
 
   /**
@@ -590,7 +605,7 @@ class QUICConnection extends EventTarget {
       // keeps the stream (and the peer's stream credit) until the marker is read too. Read away
       // now, quiche 0.30 could drop our own FIN if it has no data of its own and is still queued
       // (cloudflare/quiche#2525): the marker goes once ours has surely left.
-      if (!this.released && this.native.streamReadable(s.streamId)) {
+      if (!this.released && s.finMarker) {
         const now = performance.now()
         this.finMarkers.set(s.streamId, now + this.finMarkerDelay(now))
         if (this.finMarkers.size === 1) this.arm()

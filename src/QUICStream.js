@@ -90,8 +90,13 @@ class QUICStream extends EventTarget {
     this.dataFlushGen = -1
     /** A direct `read()` is waiting. */
     this.reading = false
-    /** The last read took all that was readable: the next waits for `onReadable` without asking. */
-    this.drained = false
+    /**
+     * The last read took all that was readable: the next waits for `onReadable` without asking.
+     * A local stream starts so: nothing can be readable before quiche reports it.
+     */
+    this.drained = initiated === 'local'
+    /** The peer's FIN came in a frame of its own, read as an empty marker quiche keeps. */
+    this.finMarker = false
     /** The last of the direct writes (and `end()`) still under way, which the next one follows. @type {Promise<void> | null} */
     this.writeTail = null
     /** `end()` was called: the promise of the FIN going out. @type {Promise<void> | null} */
@@ -377,6 +382,8 @@ class QUICStream extends EventTarget {
     } else chunk = r
     // Less than asked for means all that was readable: nothing more until quiche says so.
     this.drained = chunk.data.length < max
+    // A FIN read with no data is one that came on its own: quiche keeps its empty frame.
+    if (chunk.fin && chunk.data.length === 0) this.finMarker = true
     return chunk
   }
 
@@ -518,9 +525,9 @@ class QUICStream extends EventTarget {
     if (fin) {
       this.finishWrite()
       // A FIN with no data of its own, behind data that already left: quiche 0.30 drops it if an
-      // ACK for that data is handled before it is sent (cloudflare/quiche#2525), so it leaves now,
+      // ACK for that data is handled before it is sent (cloudflare/quiche#2525), so it leaves
       // ahead of any ACK. A FIN behind data still queued goes in the same frame as that data.
-      if (chunk.byteLength === 0 && this.dataFlushGen !== conn.flushes) conn.flushNow()
+      if (chunk.byteLength === 0 && this.dataFlushGen !== conn.flushes) conn.flushSoon()
       else conn.markDirty()
     }
   }

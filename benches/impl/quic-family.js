@@ -26,6 +26,12 @@ const webIO = {
   },
   /** @param {any} s */
   echo: (s) => s.readable.pipeTo(s.writable),
+  /** Writes `data` and finishes. @param {any} s @param {Uint8Array} data */
+  async sendAll(s, data) {
+    const w = s.writable.getWriter()
+    await w.write(data)
+    await w.close()
+  },
 }
 
 /** Stream I/O through this library's direct calls. */
@@ -45,6 +51,8 @@ const directIO = {
     for (let c = await s.read(); c != null; c = await s.read()) await s.write(c)
     await s.end()
   },
+  /** Writes `data` and finishes, in one frame (as http2's `req.end(data)`). @param {any} s @param {Uint8Array} data */
+  sendAll: (s, data) => s.end(data),
 }
 
 /**
@@ -110,10 +118,8 @@ function family(lib, { legacy = false, web = legacy } = {}) {
 
   /** @param {any} stream @param {Uint8Array} data */
   async function echo(stream, data) {
-    const w = io.writer(stream)
     const reading = io.count(stream)
-    await w.write(data)
-    await w.end()
+    await io.sendAll(stream, data)
     return reading
   }
 
