@@ -109,6 +109,7 @@ class QUICConnection extends EventTarget {
     this.pendingUni = []
     /** Streams finished for JS whose native state may still wait for ACKs. @type {Set<number>} */
     this.lingering = new Set()
+    this.lingeringSweepAt = MAX_LINGERING
     /** Finished streams whose FIN marker waits to be read away, with when. @type {Map<number, number>} */
     this.finMarkers = new Map()
     /** How long markers wait, from the path's RTT, and when that was worked out. */
@@ -610,8 +611,10 @@ class QUICConnection extends EventTarget {
         this.finMarkers.set(s.streamId, now + this.finMarkerDelay(now))
         if (this.finMarkers.size === 1) this.arm()
       }
-      if (this.lingering.size > MAX_LINGERING) {
+      if (this.lingering.size > this.lingeringSweepAt) {
         for (const id of this.lingering) if (this.native.streamCollected(id)) this.lingering.delete(id)
+        // Those still waiting for ACKs are asked again once as many more have finished.
+        this.lingeringSweepAt = Math.max(MAX_LINGERING, 2 * this.lingering.size)
       }
     }
     this.checkSettled()

@@ -48,7 +48,11 @@ const directIO = {
   reader: (s) => () => s.read(),
   /** @param {any} s */
   async echo(s) {
-    for (let c = await s.read(); c != null; c = await s.read()) await s.write(c)
+    for (let c = await s.read(); c != null; c = await s.read()) {
+      // The last chunk goes with the FIN.
+      if (s.readClosed) return s.end(c)
+      await s.write(c)
+    }
     await s.end()
   },
   /** Writes `data` and finishes, in one frame (as http2's `req.end(data)`). @param {any} s @param {Uint8Array} data */
