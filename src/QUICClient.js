@@ -7,6 +7,7 @@
 const crypto = require('node:crypto')
 const errors = require('./errors.js')
 const events = require('./events.js')
+const QUICEventTarget = require('./QUICEventTarget.js')
 const utils = require('./utils.js')
 const config = require('./config.js')
 const { createNativeConfig } = require('./native-options.js')
@@ -42,7 +43,7 @@ function cachedNativeConfig(opts) {
 /** How long connecting may take when the caller sets no timer. */
 const DEFAULT_CONNECT_TIMEOUT = 15_000
 
-class QUICClient extends EventTarget {
+class QUICClient extends QUICEventTarget {
   /**
    * Connects. `ctx.timer` (ms) bounds the handshake (default 15 s); `ctx.signal` aborts it.
    * The returned promise has a `cancel(reason)` method, as in 2.x.
@@ -145,7 +146,7 @@ class QUICClient extends EventTarget {
     this.closedP = closed.p
     this.resolveClosedP = closed.resolveP
     connection.addEventListener(events.EventQUICConnectionError.name, (evt) => {
-      this.dispatchEvent(new events.EventQUICClientError({ detail: /** @type {any} */ (evt).detail }))
+      this.emit(events.EventQUICClientError, { detail: /** @type {any} */ (evt).detail })
     })
     connection.addEventListener(events.EventQUICConnectionStopped.name, () => {
       void this.destroy()
@@ -179,13 +180,13 @@ class QUICClient extends EventTarget {
   async destroy({ isApp = true, errorCode = 0, reason, force = false } = {}) {
     if (this._closed || this.destroying) return this.closedP
     this.destroying = true
-    this.dispatchEvent(new events.EventQUICClientDestroy())
+    this.emit(events.EventQUICClientDestroy)
     await this.connection.stop({ isApp, errorCode, reason, force })
     // An owned socket has no one else to absorb late packets for: skip the draining period.
     if (!this.isSocketShared) await this.socket.stop({ force: true })
     this._closed = true
-    this.dispatchEvent(new events.EventQUICClientClose({ detail: this.connection.error }))
-    this.dispatchEvent(new events.EventQUICClientDestroyed())
+    this.emit(events.EventQUICClientClose, { detail: this.connection.error })
+    this.emit(events.EventQUICClientDestroyed)
     this.resolveClosedP(undefined)
   }
 }

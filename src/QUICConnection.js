@@ -9,6 +9,7 @@ const crypto = require('node:crypto')
 const native = require('./native.js')
 const errors = require('./errors.js')
 const events = require('./events.js')
+const QUICEventTarget = require('./QUICEventTarget.js')
 const utils = require('./utils.js')
 const QUICStream = require('./QUICStream.js')
 
@@ -71,7 +72,7 @@ function parseCertificates(pem) {
 /** @typedef {import('./QUICSocket.js')} QUICSocket */
 /** @typedef {import('../index').QUICConfig} QUICConfig */
 
-class QUICConnection extends EventTarget {
+class QUICConnection extends QUICEventTarget {
   /**
    * @internal Made by QUICClient and QUICServer.
    * @param {{ type: 'client' | 'server', scid: Uint8Array, odcid?: Uint8Array | null, dcid?: Uint8Array,
@@ -231,7 +232,7 @@ class QUICConnection extends EventTarget {
 
   /** @internal Sends the first flight (clients) and resolves once established and verified. */
   start() {
-    this.dispatchEvent(new events.EventQUICConnectionStart())
+    this.emit(events.EventQUICConnectionStart)
     this.service()
     // A resumed client is in early data only once its first flight is built (by the flush
     // above): hand it out now, not when the server's answer comes, by which time 0-RTT is over.
@@ -361,7 +362,7 @@ class QUICConnection extends EventTarget {
     if (out[2] > 0 && this.pendingUni.length > 0) this.openPending(this.pendingUni, false)
     // Like early streams, early datagrams wait (in quiche's bounded queue) until the user can listen.
     if (out[3] > 0 && this.announced) {
-      this.dispatchEvent(new events.EventQUICConnectionDatagram({ detail: this.native.dgramRecvAll() }))
+      this.emit(events.EventQUICConnectionDatagram, { detail: this.native.dgramRecvAll() })
     }
   }
 
@@ -379,7 +380,7 @@ class QUICConnection extends EventTarget {
       if (pe.type === 'peerMigrated') {
         this._remoteHost = pe.peer.host
         this._remotePort = pe.peer.port
-        this.dispatchEvent(new events.EventQUICConnectionPeerMigrated({ detail: pe.peer }))
+        this.emit(events.EventQUICConnectionPeerMigrated, { detail: pe.peer })
       }
     }
   }
@@ -500,7 +501,7 @@ class QUICConnection extends EventTarget {
     if (this.state !== 'starting') return
     this.state = 'running'
     this.arm()
-    this.dispatchEvent(new events.EventQUICConnectionStarted())
+    this.emit(events.EventQUICConnectionStarted)
     this.resolveStarted(undefined)
     // Peer streams that came with 0-RTT or the first flight wait until the user has had the
     // connection (server event, client promise) and a chance to listen for them.
@@ -508,7 +509,7 @@ class QUICConnection extends EventTarget {
       this.announced = true
       const early = this.earlyStreams
       this.earlyStreams = []
-      for (const s of early) this.dispatchEvent(new events.EventQUICConnectionStream({ detail: s }))
+      for (const s of early) this.emit(events.EventQUICConnectionStream, { detail: s })
       // Datagrams that came before now.
       this.schedule()
     })
@@ -524,7 +525,7 @@ class QUICConnection extends EventTarget {
   peerStream(id) {
     const s = new QUICStream({ connection: this, initiated: 'peer', type: (id & 2) === 0 ? 'bidi' : 'uni', streamId: id })
     this.streams.set(id, s)
-    if (this.announced) this.dispatchEvent(new events.EventQUICConnectionStream({ detail: s }))
+    if (this.announced) this.emit(events.EventQUICConnectionStream, { detail: s })
     else this.earlyStreams.push(s)
   }
 
@@ -555,11 +556,17 @@ class QUICConnection extends EventTarget {
    */
   newStream(type = 'bidi') {
     if (this.state !== 'running' && this.state !== 'starting') throw new errors.ErrorQUICConnectionNotRunning()
-    const s = new QUICStream({ connection: this, initiated: 'local', type })
-    const queue = type === 'bidi' ? this.pendingBidi : this.pendingUni
-    queue.push(s)
-    this.openPending(queue, type === 'bidi')
-    if (s.streamId !== undefined) this.markDirty()
+    const bidi = type === 'bidi'
+    const queue = bidi ? this.pendingBidi : this.pendingUni
+    if (queue.length > 0) this.openPending(queue, bidi)
+    // Ids go in order: a stream takes one now only if none waits before it.
+    const id = queue.length === 0 ? this.native.openStream(bidi) : null
+    const s = new QUICStream({ connection: this, initiated: 'local', type, streamId: id ?? undefined })
+    if (id == null) queue.push(s)
+    else {
+      this.streams.set(id, s)
+      this.markDirty()
+    }
     return s
   }
 
@@ -679,7 +686,7 @@ class QUICConnection extends EventTarget {
     if (this.state === 'stopped') return this.closedP
     if (this.state !== 'stopping') {
       this.state = 'stopping'
-      this.dispatchEvent(new events.EventQUICConnectionStop())
+      this.emit(events.EventQUICConnectionStop)
       if (!force) {
         // Bounded by the idle timeout: a peer that never finishes its streams times out.
         await new Promise((resolve) => {
@@ -750,9 +757,9 @@ class QUICConnection extends EventTarget {
     this.pendingUni = []
     this.earlyStreams = []
     if (wasStarting) this.rejectStarted(err ?? new errors.ErrorQUICConnectionClosed('closed before it was established'))
-    if (err != null) this.dispatchEvent(new events.EventQUICConnectionError({ detail: err }))
-    this.dispatchEvent(new events.EventQUICConnectionClose({ detail: err }))
-    this.dispatchEvent(new events.EventQUICConnectionStopped())
+    if (err != null) this.emit(events.EventQUICConnectionError, { detail: err })
+    this.emit(events.EventQUICConnectionClose, { detail: err })
+    this.emit(events.EventQUICConnectionStopped)
     this.resolveClosedP(undefined)
     if (!this.released && !this.native.isClosed()) {
       // Still draining: keep absorbing the peer's packets until quiche says it is closed.
@@ -795,7 +802,7 @@ class QUICConnection extends EventTarget {
     // Unreachable peers and the like: the connection retransmits, then times out; say so once.
     if (this.sendErrorReported) return
     this.sendErrorReported = true
-    this.dispatchEvent(new events.EventQUICConnectionSend({ detail: err }))
+    this.emit(events.EventQUICConnectionSend, { detail: err })
   }
 
   /** @returns {import('../index').ConnectionMetadata} */

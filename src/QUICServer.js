@@ -8,6 +8,7 @@
 const native = require('./native.js')
 const errors = require('./errors.js')
 const events = require('./events.js')
+const QUICEventTarget = require('./QUICEventTarget.js')
 const utils = require('./utils.js')
 const config = require('./config.js')
 const { createNativeConfig } = require('./native-options.js')
@@ -20,7 +21,7 @@ const MIN_INITIAL_SIZE = 1200
 const CONNECTION_REFUSED = 0x2
 const INVALID_TOKEN = 0xb
 
-class QUICServer extends EventTarget {
+class QUICServer extends QUICEventTarget {
   /**
    * @param {{ config: Partial<import('../index').QUICConfig>, socket?: QUICSocket,
    *           crypto?: { key?: ArrayBuffer | Uint8Array, ops?: unknown },
@@ -76,12 +77,12 @@ class QUICServer extends EventTarget {
    */
   async start(opts = {}) {
     if (this._running) return
-    this.dispatchEvent(new events.EventQUICServerStart())
+    this.emit(events.EventQUICServerStart)
     if (!this.isSocketShared) await this.socket.start(opts)
     else if (!this.socket.running) throw new errors.ErrorQUICServerSocketNotRunning()
     this.socket.setServer(this)
     this._running = true
-    this.dispatchEvent(new events.EventQUICServerStarted())
+    this.emit(events.EventQUICServerStarted)
   }
 
   /**
@@ -91,13 +92,13 @@ class QUICServer extends EventTarget {
   async stop({ isApp = true, errorCode = 0, reason, force = false } = {}) {
     if (!this._running) return
     this._running = false
-    this.dispatchEvent(new events.EventQUICServerStop())
+    this.emit(events.EventQUICServerStop)
     this.socket.unsetServer()
     await Promise.all([...this.connections].map((c) => c.stop({ isApp, errorCode, reason, force })))
     if (!this.isSocketShared) await this.socket.stop({ force: true })
     this._closed = true
-    this.dispatchEvent(new events.EventQUICServerClose())
-    this.dispatchEvent(new events.EventQUICServerStopped())
+    this.emit(events.EventQUICServerClose)
+    this.emit(events.EventQUICServerStopped)
     this.resolveClosedP(undefined)
   }
 
@@ -164,7 +165,7 @@ class QUICServer extends EventTarget {
         codeToReason: this.codeToReason,
       })
     } catch (e) {
-      this.dispatchEvent(new events.EventQUICServerError({ detail: new errors.ErrorQUICServerNewConnection(undefined, { cause: e }) }))
+      this.emit(events.EventQUICServerError, { detail: new errors.ErrorQUICServerNewConnection(undefined, { cause: e }) })
       return
     }
     conn.handleDatagram(msg, rinfo)
@@ -190,7 +191,7 @@ class QUICServer extends EventTarget {
     conn.start().then(
       () => {
         settle()
-        this.dispatchEvent(new events.EventQUICServerConnection({ detail: conn }))
+        this.emit(events.EventQUICServerConnection, { detail: conn })
       },
       () => settle(),
     )

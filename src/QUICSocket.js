@@ -10,6 +10,7 @@ const net = require('node:net')
 const util = require('node:util')
 const errors = require('./errors.js')
 const events = require('./events.js')
+const QUICEventTarget = require('./QUICEventTarget.js')
 const utils = require('./utils.js')
 const native = require('./native.js')
 
@@ -47,7 +48,7 @@ function socketFd(socket) {
   return Number.isInteger(fd) && /** @type {number} */ (fd) >= 0 ? /** @type {number} */ (fd) : -1
 }
 
-class QUICSocket extends EventTarget {
+class QUICSocket extends QUICEventTarget {
   /**
    * @param {{ resolveHostname?: (hostname: string) => string | PromiseLike<string>,
    *           socket?: dgram.Socket, recvBufferSize?: number, sendBufferSize?: number, batchedSend?: boolean,
@@ -132,7 +133,7 @@ class QUICSocket extends EventTarget {
   async start({ host = '::', port = 0, reuseAddr = false, ipv6Only = false } = {}) {
     if (this._running) return
     if (this._closed) throw new errors.ErrorQUICSocketNotRunning('a stopped QUICSocket cannot be restarted')
-    this.dispatchEvent(new events.EventQUICSocketStart())
+    this.emit(events.EventQUICSocketStart)
     let socket = this.givenSocket
     if (socket == null) {
       utils.checkPort(port)
@@ -173,7 +174,7 @@ class QUICSocket extends EventTarget {
     this._host = addr.address
     this._port = addr.port
     this._running = true
-    this.dispatchEvent(new events.EventQUICSocketStarted())
+    this.emit(events.EventQUICSocketStarted)
   }
 
   /**
@@ -191,7 +192,7 @@ class QUICSocket extends EventTarget {
         throw new errors.ErrorQUICSocketConnectionsActive(`${live.size} connections still use this socket`)
       }
     }
-    this.dispatchEvent(new events.EventQUICSocketStop())
+    this.emit(events.EventQUICSocketStop)
     if (force) {
       const gone = new errors.ErrorQUICConnectionInternal('the socket was stopped under the connection')
       for (const c of new Set([...this.connectionMap.values(), ...this.draining])) /** @type {any} */ (c).destroy(gone)
@@ -220,8 +221,8 @@ class QUICSocket extends EventTarget {
     this.socket = null
     this.fd = -1
     this._closed = true
-    this.dispatchEvent(new events.EventQUICSocketClose())
-    this.dispatchEvent(new events.EventQUICSocketStopped())
+    this.emit(events.EventQUICSocketClose)
+    this.emit(events.EventQUICSocketStopped)
     this.resolveClosedP(undefined)
   }
 
@@ -375,7 +376,7 @@ class QUICSocket extends EventTarget {
       }
       if (errno !== 0) this.handleError(Object.assign(new Error(`receiving failed: ${util.getSystemErrorName(-errno)}`), { errno }))
     } catch (e) {
-      this.dispatchEvent(new events.EventQUICSocketError({ detail: new errors.ErrorQUICSocketInternal(`routing a batch failed: ${/** @type {Error} */ (e).message}`, { cause: e }) }))
+      this.emit(events.EventQUICSocketError, { detail: new errors.ErrorQUICSocketInternal(`routing a batch failed: ${/** @type {Error} */ (e).message}`, { cause: e }) })
     }
   }
 
@@ -388,7 +389,7 @@ class QUICSocket extends EventTarget {
       this.route(msg, rinfo)
     } catch (e) {
       // A bug, not the network: reported, never thrown into dgram's emitter.
-      this.dispatchEvent(new events.EventQUICSocketError({ detail: new errors.ErrorQUICSocketInternal(`routing a datagram failed: ${/** @type {Error} */ (e).message}`, { cause: e }) }))
+      this.emit(events.EventQUICSocketError, { detail: new errors.ErrorQUICSocketInternal(`routing a datagram failed: ${/** @type {Error} */ (e).message}`, { cause: e }) })
     }
   }
 
@@ -421,7 +422,7 @@ class QUICSocket extends EventTarget {
   /** @param {Error} err */
   handleError(err) {
     // dgram reports some send failures here too (ICMP errors on Linux): never fatal.
-    this.dispatchEvent(new events.EventQUICSocketError({ detail: new errors.ErrorQUICSocketInternal(err.message, { cause: err }) }))
+    this.emit(events.EventQUICSocketError, { detail: new errors.ErrorQUICSocketInternal(err.message, { cause: err }) })
   }
 }
 

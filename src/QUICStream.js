@@ -11,7 +11,7 @@
 
 const errors = require('./errors.js')
 const events = require('./events.js')
-const utils = require('./utils.js')
+const QUICEventTarget = require('./QUICEventTarget.js')
 
 /** A writer blocked on capacity is woken once this much fits: about one packet. */
 const WRITE_LOW_WATER = 1200
@@ -33,7 +33,7 @@ const readScratch = Buffer.allocUnsafe(16 * 1024)
 
 const locked = (/** @type {string} */ why) => new errors.ErrorQUICStreamLocked(why)
 
-class QUICStream extends EventTarget {
+class QUICStream extends QUICEventTarget {
   /**
    * @internal Created by QUICConnection (`newStream` or a peer's stream).
    * @param {{ connection: import('./QUICConnection.js'), initiated: 'local' | 'peer',
@@ -59,24 +59,24 @@ class QUICStream extends EventTarget {
     this.writeController = null
     /** @type {ReadableStreamDefaultController<Uint8Array> | null} */
     this.readController = null
-    const opened = utils.promise()
-    /** Resolves once the stream exists on the connection (at once for peer streams). */
-    this.openedP = opened.p
-    this.resolveOpened = opened.resolveP
-    this.rejectOpened = opened.rejectP
-    this.openedP.catch(() => {})
-    if (streamId !== undefined) this.resolveOpened(undefined)
+    // The promises below are made when first asked for: most streams never need them.
+    /** @type {Promise<void> | null} */
+    this._openedP = null
+    /** @type {Waiter | null} */
+    this.openedWaiter = null
     // A peer stream may be announced because a higher id arrived (RFC 9000 §3.2 opens the lower
     // ones implicitly) before quiche holds any state for it: its I/O waits until quiche reports it.
     this.known = initiated === 'local'
-    const known = utils.promise()
-    this.knownP = known.p
-    this.resolveKnownP = known.resolveP
-    if (this.known) this.resolveKnownP(undefined)
-    const closed = utils.promise()
-    /** Resolves when both directions are finished. */
-    this.closedP = closed.p
-    this.resolveClosedP = closed.resolveP
+    /** @type {Promise<void> | null} */
+    this._knownP = null
+    /** @type {(() => void) | null} */
+    this.knownWaiter = null
+    /** @type {Promise<void> | null} */
+    this._closedP = null
+    /** @type {(() => void) | null} */
+    this.closedWaiter = null
+    /** Why the stream ended early. @type {Error | undefined} */
+    this.failure = undefined
 
     /** @type {ReadableStream<Uint8Array> | null} */
     this._readable = null
@@ -182,17 +182,46 @@ class QUICStream extends EventTarget {
     return this.connection.meta()
   }
 
+  /** Resolves once the stream exists on the connection (at once for peer streams). @returns {Promise<void>} */
+  get openedP() {
+    if (this._openedP === null) {
+      if (this.streamId !== undefined) this._openedP = DONE
+      else if (this.failure !== undefined) this._openedP = Promise.reject(this.failure)
+      else this._openedP = new Promise((resolve, reject) => (this.openedWaiter = { resolve: () => resolve(), reject }))
+      this._openedP.catch(() => {})
+    }
+    return this._openedP
+  }
+
+  /** Resolves once quiche holds state for the stream. @returns {Promise<void>} */
+  get knownP() {
+    return (this._knownP ??= this.known ? DONE : new Promise((resolve) => (this.knownWaiter = resolve)))
+  }
+
+  /** Resolves when both directions are finished. @returns {Promise<void>} */
+  get closedP() {
+    return (this._closedP ??= this.closed ? DONE : new Promise((resolve) => (this.closedWaiter = resolve)))
+  }
+
   /** @internal The connection allotted the id. @param {number} id */
   opened(id) {
     this.streamId = id
-    this.resolveOpened(undefined)
+    this.openedWaiter?.resolve()
+    this.openedWaiter = null
   }
 
   /** @internal quiche holds state for the stream now. */
   resolveKnown() {
     if (this.known) return
     this.known = true
-    this.resolveKnownP(undefined)
+    this.knownWaiter?.()
+    this.knownWaiter = null
+  }
+
+  /** Both directions finished: `closedP` resolves. */
+  resolveClosed() {
+    this.closedWaiter?.()
+    this.closedWaiter = null
   }
 
   /** Whether I/O can go to the native stream without waiting. */
@@ -438,17 +467,7 @@ class QUICStream extends EventTarget {
    * @returns {Promise<void>}
    */
   write(chunk) {
-    if (
-      this.writeTail == null &&
-      this._writable == null &&
-      this.ending == null &&
-      this.writeEnd == null &&
-      !this._writeClosed &&
-      !this._destroyed &&
-      this.ready &&
-      chunk instanceof Uint8Array &&
-      chunk.byteLength > 0
-    ) {
+    if (this.canSendNow() && chunk instanceof Uint8Array && chunk.byteLength > 0) {
       // Nothing queued: what the stream takes now needs no promise of its own.
       let off
       try {
@@ -469,8 +488,30 @@ class QUICStream extends EventTarget {
    * @returns {Promise<void>}
    */
   end(chunk) {
-    if (this.ending == null) this.ending = this.queueWrite(chunk ?? EMPTY, true)
-    return this.ending
+    if (this.ending != null) return this.ending
+    if (chunk == null) chunk = EMPTY
+    if (this.canSendNow() && chunk instanceof Uint8Array) {
+      let off
+      try {
+        off = this.sendSome(chunk, 0, true)
+      } catch (e) {
+        return (this.ending = Promise.reject(e))
+      }
+      if (off === chunk.byteLength) {
+        this.finSent(chunk.byteLength === 0)
+        return (this.ending = DONE)
+      }
+      chunk = chunk.subarray(off)
+    }
+    // queueWrite looks at `ending` before it is set.
+    const p = this.queueWrite(chunk, true)
+    this.ending = p
+    return p
+  }
+
+  /** Whether a direct write can go to the native stream at once: nothing queued or in the way. */
+  canSendNow() {
+    return this.writeTail == null && this._writable == null && this.ending == null && this.writeEnd == null && !this._writeClosed && !this._destroyed && this.ready
   }
 
   /** @param {Uint8Array} chunk @param {boolean} fin */
@@ -522,14 +563,18 @@ class QUICStream extends EventTarget {
         this.writeWaiter = { resolve, reject }
       })
     }
-    if (fin) {
-      this.finishWrite()
-      // A FIN with no data of its own, behind data that already left: quiche 0.30 drops it if an
-      // ACK for that data is handled before it is sent (cloudflare/quiche#2525), so it leaves
-      // ahead of any ACK. A FIN behind data still queued goes in the same frame as that data.
-      if (chunk.byteLength === 0 && this.dataFlushGen !== conn.flushes) conn.flushSoon()
-      else conn.markDirty()
-    }
+    if (fin) this.finSent(chunk.byteLength === 0)
+  }
+
+  /** The FIN was handed over; `dataLess`: with no data of its own. @param {boolean} dataLess */
+  finSent(dataLess) {
+    this.finishWrite()
+    const conn = this.connection
+    // A FIN with no data of its own, behind data that already left: quiche 0.30 drops it if an
+    // ACK for that data is handled before it is sent (cloudflare/quiche#2525), so it leaves
+    // ahead of any ACK. A FIN behind data still queued goes in the same frame as that data.
+    if (dataLess && this.dataFlushGen !== conn.flushes) conn.flushSoon()
+    else conn.markDirty()
   }
 
   /**
@@ -593,21 +638,21 @@ class QUICStream extends EventTarget {
   finishRead() {
     if (this._readClosed) return
     this._readClosed = true
-    this.dispatchEvent(new events.EventQUICStreamCloseRead())
+    this.emit(events.EventQUICStreamCloseRead)
     this.maybeDone()
   }
 
   finishWrite() {
     if (this._writeClosed) return
     this._writeClosed = true
-    this.dispatchEvent(new events.EventQUICStreamCloseWrite())
+    this.emit(events.EventQUICStreamCloseWrite)
     this.maybeDone()
   }
 
   maybeDone() {
     if (!(this._readClosed && this._writeClosed)) return
     this.connection.streamDone(this)
-    this.resolveClosedP(undefined)
+    this.resolveClosed()
   }
 
   /**
@@ -617,7 +662,7 @@ class QUICStream extends EventTarget {
    */
   async destroy({ force = true, reason } = {}) {
     if (this._destroyed) return
-    this.dispatchEvent(new events.EventQUICStreamDestroy())
+    this.emit(events.EventQUICStreamDestroy)
     if (!force && !this._writeClosed) await this.closedP
     this.cancel(reason)
     await this.closedP
@@ -667,9 +712,9 @@ class QUICStream extends EventTarget {
   fail(err) {
     if (this._destroyed) return
     this._destroyed = true
-    /** Why the stream ended early. @type {Error | undefined} */
     this.failure = err
-    this.rejectOpened(err)
+    this.openedWaiter?.reject(err)
+    this.openedWaiter = null
     this.resolveKnown()
     if (!this._readClosed) this.endRead(err)
     // A pull can still wait after its readable was cancelled: let it go.
@@ -678,9 +723,9 @@ class QUICStream extends EventTarget {
     if (!this._writeClosed) this.endWrite(err)
     this._readClosed = true
     this._writeClosed = true
-    this.dispatchEvent(new events.EventQUICStreamDestroyed())
+    this.emit(events.EventQUICStreamDestroyed)
     this.connection.streamDone(this)
-    this.resolveClosedP(undefined)
+    this.resolveClosed()
   }
 }
 

@@ -61,6 +61,23 @@ test('end(chunk) sends the last bytes with the FIN; end() again gives the same p
   await assert.rejects(s.write(/** @type {any} */ ('text')), TypeError)
 })
 
+test('end(chunk) with more than the flow window: the rest goes as the peer reads, then the FIN', async (t) => {
+  const window = 64 * 1024
+  const { server, firstStream } = await smallWindowServer(t, window)
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  const data = pattern(5 * window + 123, 4)
+  let ended = false
+  const ending = s.end(data).then(() => (ended = true))
+  await sleep(200)
+  assert.equal(ended, false, 'end() resolves only once the stream took every byte')
+  assert.throws(() => s.writable, errors.ErrorQUICStreamLocked, 'the pending end() locks the writable')
+  const got = await readToEnd(await firstStream)
+  await ending
+  assert.ok(got.equals(data))
+  assert.equal(s.writeClosed, true)
+})
+
 test('backpressure: a write waits while the peer does not read, and completes when it does', async (t) => {
   const window = 128 * 1024
   const { server, firstStream } = await smallWindowServer(t, window)

@@ -5,6 +5,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
+const nodeEvents = require('node:events')
 const { errors, events } = require('../index.js')
 const { startServer, smallWindowServer, countedWrites, connect, onServerStreams, echoServer, readAll, writeAll, pattern, once, sleep } = require('./helpers/quic.js')
 
@@ -330,4 +331,33 @@ test('readable and writable made on first use still report how the stream ended 
   await client.connection.stop({ force: true })
   await assert.rejects(orphan.readable.getReader().read())
   await assert.rejects(orphan.writable.getWriter().write(Buffer.from('x')))
+})
+
+test('stream and connection events reach their listeners, also through events.once', async (t) => {
+  const server = await startServer(t)
+  echoServer(server)
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  /** @type {string[]} */
+  const seen = []
+  for (const E of [events.EventQUICStreamCloseRead, events.EventQUICStreamCloseWrite, events.EventQUICStreamDestroy]) {
+    s.addEventListener(E.name, (e) => seen.push(e.type))
+  }
+  const closeRead = nodeEvents.once(s, events.EventQUICStreamCloseRead.name)
+  const w = s.writable.getWriter()
+  const reading = readAll(s.readable)
+  await w.write(Buffer.from('ping'))
+  await w.close()
+  assert.equal((await reading).toString(), 'ping')
+  const [e] = await closeRead
+  assert.ok(e instanceof events.EventQUICStreamCloseRead)
+  assert.deepEqual(seen.sort(), [events.EventQUICStreamCloseRead.name, events.EventQUICStreamCloseWrite.name].sort())
+  // A stream nobody listens to works the same; the connection's own events still arrive.
+  const quiet = client.connection.newStream()
+  await quiet.end(Buffer.from('x'))
+  assert.equal((await readAll(quiet.readable)).toString(), 'x')
+  const stopped = nodeEvents.once(client.connection, events.EventQUICConnectionStopped.name)
+  const destroyed = nodeEvents.once(client, events.EventQUICClientDestroyed.name)
+  await client.destroy()
+  await Promise.all([stopped, destroyed])
 })
