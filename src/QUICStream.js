@@ -9,6 +9,7 @@
 // backpressure and errors and none of a Web Stream's cost (building one costs more than a whole
 // small exchange on Node 20). A side used through its Web Stream is locked to the direct calls.
 
+const { markAsUntransferable } = require('node:worker_threads')
 const errors = require('./errors.js')
 const events = require('./events.js')
 const QUICEventTarget = require('./QUICEventTarget.js')
@@ -21,11 +22,23 @@ const WAIT = Symbol('wait')
 /** What a write that the stream took at once returns. */
 const DONE = Promise.resolve()
 /**
- * Reads up to this size land here and are copied out into a pooled Buffer: cheaper than the
- * native side making an external buffer (and a finalizer) each. Larger ones are handed over
- * without a copy. One for all streams: a read copies out before anything else runs.
+ * Reads up to SMALL_READ bytes land straight in a slab shared by all streams and are handed out
+ * as views of it: no copy, and one allocation per slab rather than one per chunk (a Buffer from
+ * Node's 8 KiB pool and the copy into it were 0.8 µs of a 1 KiB stream's ~9). Larger reads come
+ * as buffers of their own. A chunk kept alive keeps its slab, as Node's pool does with 8 KiB.
  */
-const readScratch = Buffer.allocUnsafe(16 * 1024)
+const SLAB_SIZE = 64 * 1024
+const SMALL_READ = 16 * 1024
+let slab = newSlab()
+let slabOff = 0
+const NO_BYTES = Buffer.alloc(0)
+
+/** A slab for reads; untransferable (as Node's pool), or a transfer would pull it from under later reads. */
+function newSlab() {
+  const b = Buffer.allocUnsafeSlow(SLAB_SIZE)
+  markAsUntransferable(b.buffer)
+  return b
+}
 
 /**
  * @typedef {{ resolve: (v?: unknown) => void, reject: (e: unknown) => void }} Waiter
@@ -389,9 +402,13 @@ class QUICStream extends QUICEventTarget {
     if (this.drained) return null
     const conn = this.connection
     const max = /** @type {number} */ (conn.config.readableChunkSize)
+    if (SLAB_SIZE - slabOff < SMALL_READ) {
+      slab = newSlab()
+      slabOff = 0
+    }
     let r
     try {
-      r = conn.native.streamReadInto(/** @type {number} */ (this.streamId), max, readScratch)
+      r = conn.native.streamReadInto(/** @type {number} */ (this.streamId), max, slab, slabOff)
     } catch (e) {
       const err = this.readError(e)
       this.endRead(err)
@@ -405,8 +422,12 @@ class QUICStream extends QUICEventTarget {
     let chunk
     if (typeof r === 'number') {
       const n = Math.floor(r / 2)
-      const data = Buffer.allocUnsafe(n)
-      readScratch.copy(data, 0, 0, n)
+      let data = NO_BYTES
+      if (n > 0) {
+        data = Buffer.from(slab.buffer, slabOff, n)
+        // Views start 8-byte aligned, as Node's pool slices do.
+        slabOff += (n + 7) & ~7
+      }
       chunk = { data, fin: r % 2 === 1 }
     } else chunk = r
     // Less than asked for means all that was readable: nothing more until quiche says so.

@@ -78,6 +78,32 @@ test('end(chunk) with more than the flow window: the rest goes as the peer reads
   assert.equal(s.writeClosed, true)
 })
 
+test('chunks read() hands out stay intact while later reads fill the same memory', async (t) => {
+  const server = await startServer(t)
+  directEcho(server)
+  const client = await connect(t, server.port)
+  // ~300 KiB in small chunks across streams: several of the shared read slabs.
+  /** @type {Array<{ sent: Buffer, got: Uint8Array[] }>} */
+  const all = []
+  for (let round = 0; round < 10; round++) {
+    await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const sent = pattern(700 + ((round * 31 + i * 17) % 900), round * 30 + i)
+        const s = client.connection.newStream()
+        /** @type {Uint8Array[]} */
+        const got = []
+        all.push({ sent, got })
+        const reading = (async () => {
+          for (let c = await s.read(); c != null; c = await s.read()) got.push(c)
+        })()
+        await s.end(sent)
+        await reading
+      }),
+    )
+  }
+  for (const { sent, got } of all) assert.ok(Buffer.concat(got).equals(sent))
+})
+
 test('backpressure: a write waits while the peer does not read, and completes when it does', async (t) => {
   const window = 128 * 1024
   const { server, firstStream } = await smallWindowServer(t, window)

@@ -854,21 +854,24 @@ impl Connection {
             .napi(&env)
     }
 
-    /// Reads what is readable, up to `maxLength` bytes: into `scratch` when it fits there,
-    /// returning `length * 2 + fin` (`-1`: nothing), else into a new buffer handed over without a
-    /// copy, as `{ data, fin }`. Small reads then cost neither a JS object nor an external buffer
-    /// with its finalizer; large ones no copy.
+    /// Reads what is readable, up to `maxLength` bytes: into `target` from `offset` when it fits
+    /// there, returning `length * 2 + fin` (`-1`: nothing), else into a new buffer handed over
+    /// without a copy, as `{ data, fin }`. Small reads then cost neither a JS object nor an
+    /// external buffer with its finalizer (JS hands out views of one slab); large ones no copy.
     #[napi(catch_unwind, ts_return_type = "number | StreamChunk")]
     pub fn stream_read_into(
         &mut self,
         env: Env,
         stream_id: f64,
         max_length: u32,
-        #[napi(ts_arg_type = "Uint8Array")] scratch: MutBytes<'_>,
+        #[napi(ts_arg_type = "Uint8Array")] target: MutBytes<'_>,
+        offset: u32,
     ) -> napi::Result<Either<f64, StreamChunk>> {
+        let room = target.get_mut(offset as usize..).unwrap_or_default();
         let read = stream_id_of(stream_id).and_then(|id| {
             let max = (max_length as usize).max(1);
             let len = self.conn.stream_readable_len(id, max);
+            let scratch = room;
             if len <= scratch.len() {
                 // Exactly what is readable, like `streamRead`: a larger buffer would also take a
                 // FIN that came in a frame of its own, leaving the stream unreadable, and quiche
