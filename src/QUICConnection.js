@@ -108,8 +108,9 @@ class QUICConnection extends QUICEventTarget {
     this.pendingBidi = []
     /** @type {QUICStream[]} */
     this.pendingUni = []
-    /** Streams finished for JS whose native state may still wait for ACKs. @type {Set<number>} */
-    this.lingering = new Set()
+    /** Ids of streams finished for JS whose native state may still wait for ACKs (the first `lingeringCount`). */
+    this.lingering = new Float64Array(16)
+    this.lingeringCount = 0
     this.lingeringSweepAt = MAX_LINGERING
     /** Finished streams whose FIN marker waits to be read away, with when. @type {Map<number, number>} */
     this.finMarkers = new Map()
@@ -608,7 +609,7 @@ class QUICConnection extends QUICEventTarget {
     if (s.streamId !== undefined && this.streams.get(s.streamId) === s) {
       this.streams.delete(s.streamId)
       // Finished for JS, but its last bytes may still wait for an ACK: a graceful stop waits too.
-      this.lingering.add(s.streamId)
+      this.linger(s.streamId)
       // A FIN that came in a frame of its own is read as an empty marker that quiche keeps, and
       // keeps the stream (and the peer's stream credit) until the marker is read too. Read away
       // now, quiche 0.30 could drop our own FIN if it has no data of its own and is still queued
@@ -618,13 +619,28 @@ class QUICConnection extends QUICEventTarget {
         this.finMarkers.set(s.streamId, now + this.finMarkerDelay(now))
         if (this.finMarkers.size === 1) this.arm()
       }
-      if (this.lingering.size > this.lingeringSweepAt) {
-        for (const id of this.lingering) if (this.native.streamCollected(id)) this.lingering.delete(id)
+      if (this.lingeringCount > this.lingeringSweepAt) {
+        this.sweepLingering()
         // Those still waiting for ACKs are asked again once as many more have finished.
-        this.lingeringSweepAt = Math.max(MAX_LINGERING, 2 * this.lingering.size)
+        this.lingeringSweepAt = Math.max(MAX_LINGERING, 2 * this.lingeringCount)
       }
     }
     this.checkSettled()
+  }
+
+  /** Notes a stream finished for JS that quiche may still hold. @param {number} id */
+  linger(id) {
+    if (this.lingeringCount === this.lingering.length) {
+      const grown = new Float64Array(2 * this.lingering.length)
+      grown.set(this.lingering)
+      this.lingering = grown
+    }
+    this.lingering[this.lingeringCount++] = id
+  }
+
+  /** Forgets the lingering streams quiche has let go of (one native call). */
+  sweepLingering() {
+    if (this.lingeringCount > 0) this.lingeringCount = this.native.sweepCollected(this.lingering, this.lingeringCount)
   }
 
   /** How long a FIN marker waits now (worked out again each second). @param {number} now */
@@ -657,8 +673,8 @@ class QUICConnection extends QUICEventTarget {
   /** Resolves a graceful stop once every stream is finished and quiche has let go of them. */
   checkSettled() {
     if (this.onSettled == null || this.streams.size > 0) return
-    for (const id of this.lingering) if (this.native.streamCollected(id)) this.lingering.delete(id)
-    if (this.lingering.size === 0) this.onSettled()
+    this.sweepLingering()
+    if (this.lingeringCount === 0) this.onSettled()
   }
 
   /** @internal The error a stream reports when its native call fails for a connection reason. @param {unknown} e */

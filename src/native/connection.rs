@@ -566,6 +566,14 @@ impl Connection {
     }
 
     /// Opens the next local stream of a kind if the peer allows one more; `None` otherwise.
+    /// Whether quiche has let go of a stream it once had.
+    fn collected(&mut self, id: u64) -> bool {
+        matches!(
+            self.conn.stream_capacity(id),
+            Err(quiche::Error::InvalidStreamState(_))
+        ) && self.conn.stream_finished(id)
+    }
+
     pub fn open_stream_raw(&mut self, bidi: bool) -> QuicResult<Option<u64>> {
         let left = if bidi {
             self.conn.peer_streams_left_bidi()
@@ -998,12 +1006,27 @@ impl Connection {
     /// received was read (or it was reset). A graceful close waits for this.
     #[napi]
     pub fn stream_collected(&mut self, stream_id: f64) -> bool {
-        stream_id_of(stream_id).is_ok_and(|id| {
-            matches!(
-                self.conn.stream_capacity(id),
-                Err(quiche::Error::InvalidStreamState(_))
-            ) && self.conn.stream_finished(id)
-        })
+        stream_id_of(stream_id).is_ok_and(|id| self.collected(id))
+    }
+
+    /// Drops from the first `count` ids those quiche has let go of (as `streamCollected`),
+    /// keeping the rest in order at the front; returns how many are left. One call sweeps many.
+    #[napi]
+    pub fn sweep_collected(
+        &mut self,
+        #[napi(ts_arg_type = "Float64Array")] ids: MutF64s<'_>,
+        count: u32,
+    ) -> u32 {
+        let n = (count as usize).min(ids.len());
+        let mut kept = 0;
+        for i in 0..n {
+            let id = ids[i];
+            if !stream_id_of(id).is_ok_and(|id| self.collected(id)) {
+                ids[kept] = id;
+                kept += 1;
+            }
+        }
+        kept as u32
     }
 
     #[napi]
