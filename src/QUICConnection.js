@@ -282,8 +282,7 @@ class QUICConnection extends QUICEventTarget {
    * comes before the next packet anyway.
    */
   flushSoon() {
-    if (this.flushAhead) this.markDirty()
-    else if (!this.flushSoonQueued && !this.released) {
+    if (!this.flushAhead && !this.flushSoonQueued && !this.released) {
       this.flushSoonQueued = true
       void DONE.then(this.runFlushSoon)
     }
@@ -296,7 +295,9 @@ class QUICConnection extends QUICEventTarget {
    * @transmits
    */
   markDirty() {
-    if (this.flushImmediate != null || this.released) return
+    // During a received batch the batch's own flush (`flushReceived`) comes right after: an
+    // immediate per round trip would only be set and cleared.
+    if (this.flushImmediate != null || this.flushAhead || this.released) return
     this.flushImmediate = setImmediate(this.runFlush)
   }
 
