@@ -31,7 +31,6 @@ const SLAB_SIZE = 64 * 1024
 const SMALL_READ = 16 * 1024
 let slab = newSlab()
 let slabOff = 0
-const NO_BYTES = Buffer.alloc(0)
 
 /** A slab for reads; untransferable (as Node's pool), or a transfer would pull it from under later reads. */
 function newSlab() {
@@ -199,9 +198,12 @@ class QUICStream extends QUICEventTarget {
   get openedP() {
     if (this._openedP === null) {
       if (this.streamId !== undefined) this._openedP = DONE
-      else if (this.failure !== undefined) this._openedP = Promise.reject(this.failure)
-      else this._openedP = new Promise((resolve, reject) => (this.openedWaiter = { resolve: () => resolve(), reject }))
-      this._openedP.catch(() => {})
+      else {
+        this._openedP =
+          this.failure !== undefined ? Promise.reject(this.failure) : new Promise((resolve, reject) => (this.openedWaiter = { resolve: () => resolve(), reject }))
+        // Nobody may await it: a stream that fails before it opens is no unhandled rejection.
+        this._openedP.catch(() => {})
+      }
     }
     return this._openedP
   }
@@ -422,7 +424,7 @@ class QUICStream extends QUICEventTarget {
     let chunk
     if (typeof r === 'number') {
       const n = Math.floor(r / 2)
-      let data = NO_BYTES
+      let data = EMPTY
       if (n > 0) {
         data = Buffer.from(slab.buffer, slabOff, n)
         // Views start 8-byte aligned, as Node's pool slices do.
@@ -488,18 +490,7 @@ class QUICStream extends QUICEventTarget {
    * @returns {Promise<void>}
    */
   write(chunk) {
-    if (this.canSendNow() && chunk instanceof Uint8Array && chunk.byteLength > 0) {
-      // Nothing queued: what the stream takes now needs no promise of its own.
-      let off
-      try {
-        off = this.sendSome(chunk, 0, false)
-      } catch (e) {
-        return Promise.reject(e)
-      }
-      if (off === chunk.byteLength) return DONE
-      return this.queueWrite(chunk.subarray(off), false)
-    }
-    return this.queueWrite(chunk, false)
+    return this.sendNow(chunk, false)
   }
 
   /**
@@ -509,25 +500,29 @@ class QUICStream extends QUICEventTarget {
    * @returns {Promise<void>}
    */
   end(chunk) {
-    if (this.ending != null) return this.ending
-    if (chunk == null) chunk = EMPTY
-    if (this.canSendNow() && chunk instanceof Uint8Array) {
-      let off
-      try {
-        off = this.sendSome(chunk, 0, true)
-      } catch (e) {
-        return (this.ending = Promise.reject(e))
-      }
-      if (off === chunk.byteLength) {
-        this.finSent(chunk.byteLength === 0)
-        return (this.ending = DONE)
-      }
-      chunk = chunk.subarray(off)
+    // `sendNow` runs before `ending` is set: its queued path refuses writes after an end.
+    if (this.ending == null) this.ending = this.sendNow(chunk ?? EMPTY, true)
+    return this.ending
+  }
+
+  /**
+   * `write` and `end`: with nothing queued, what the stream takes at once needs no promise of
+   * its own; the rest (or everything, when something is queued) follows the queued writes.
+   * @param {Uint8Array} chunk
+   * @param {boolean} fin
+   * @returns {Promise<void>}
+   */
+  sendNow(chunk, fin) {
+    if (!this.canSendNow() || !(chunk instanceof Uint8Array) || (chunk.byteLength === 0 && !fin)) return this.queueWrite(chunk, fin)
+    let off
+    try {
+      off = this.sendSome(chunk, 0, fin)
+    } catch (e) {
+      return Promise.reject(e)
     }
-    // queueWrite looks at `ending` before it is set.
-    const p = this.queueWrite(chunk, true)
-    this.ending = p
-    return p
+    if (off < chunk.byteLength) return this.queueWrite(chunk.subarray(off), fin)
+    if (fin) this.finSent(chunk.byteLength === 0)
+    return DONE
   }
 
   /** Whether a direct write can go to the native stream at once: nothing queued or in the way. */

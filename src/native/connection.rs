@@ -565,7 +565,6 @@ impl Connection {
         Ok(n as u32)
     }
 
-    /// Opens the next local stream of a kind if the peer allows one more; `None` otherwise.
     /// Whether quiche has let go of a stream it once had.
     fn collected(&mut self, id: u64) -> bool {
         matches!(
@@ -574,6 +573,7 @@ impl Connection {
         ) && self.conn.stream_finished(id)
     }
 
+    /// Opens the next local stream of a kind if the peer allows one more; `None` otherwise.
     pub fn open_stream_raw(&mut self, bidi: bool) -> QuicResult<Option<u64>> {
         let left = if bidi {
             self.conn.peer_streams_left_bidi()
@@ -875,18 +875,17 @@ impl Connection {
         #[napi(ts_arg_type = "Uint8Array")] target: MutBytes<'_>,
         offset: u32,
     ) -> napi::Result<Either<f64, StreamChunk>> {
+        // An offset past the end leaves no room: the read comes as a buffer of its own.
         let room = target.get_mut(offset as usize..).unwrap_or_default();
         let read = stream_id_of(stream_id).and_then(|id| {
             let max = (max_length as usize).max(1);
             let len = self.conn.stream_readable_len(id, max);
-            let scratch = room;
-            if len <= scratch.len() {
+            if len <= room.len() {
                 // Exactly what is readable, like `streamRead`: a larger buffer would also take a
                 // FIN that came in a frame of its own, leaving the stream unreadable, and quiche
                 // 0.30 may then drop our own FIN if it has no data of its own (cloudflare/quiche#2525).
-                let n = len;
                 Ok(Either::A(
-                    match self.stream_recv_raw(id, &mut scratch[..n])? {
+                    match self.stream_recv_raw(id, &mut room[..len])? {
                         Some((n, fin)) => (n as f64) * 2.0 + if fin { 1.0 } else { 0.0 },
                         None => -1.0,
                     },
