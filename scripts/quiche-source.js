@@ -1,0 +1,131 @@
+// @ts-check
+'use strict'
+// Prepares the quiche source that Cargo.toml's `[patch.crates-io]` points at: the published crate,
+// checked against its crates.io checksum, with this project's patches (`patches/quiche-*.patch`)
+// applied. The patches fix quiche bugs whose upstream fixes are not released yet; each says which.
+// Every build runs this first (`npm run build`, `scripts/cargo.js`); it does nothing when the
+// source is already there with the same crate and patches (`node scripts/quiche-source.js`).
+const crypto = require('node:crypto')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { execFileSync } = require('node:child_process')
+
+const VERSION = '0.30.0'
+// From Cargo.lock before the patch: what crates.io serves for quiche 0.30.0.
+const SHA256 = '52b35a721a2a56797347929745fa783fc99e680d9484b80324ce40106b75493a'
+const ROOT = path.join(__dirname, '..')
+const DEST = path.join(ROOT, 'vendor', `quiche-${VERSION}`)
+const STAMP = path.join(DEST, '.patched')
+
+/** @param {string | Buffer} data */
+const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex')
+
+function patchFiles() {
+  const dir = path.join(ROOT, 'patches')
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith(`quiche-${VERSION}-`) && f.endsWith('.patch'))
+    .sort()
+    .map((f) => path.join(dir, f))
+}
+
+/** The crate archive: cargo's download cache when it has it, crates.io otherwise. */
+async function crateArchive() {
+  const home = process.env.CARGO_HOME ?? path.join(os.homedir(), '.cargo')
+  const cache = path.join(home, 'registry', 'cache')
+  const file = `quiche-${VERSION}.crate`
+  if (fs.existsSync(cache)) {
+    for (const index of fs.readdirSync(cache)) {
+      const candidate = path.join(cache, index, file)
+      if (fs.existsSync(candidate)) {
+        const data = fs.readFileSync(candidate)
+        if (sha256(data) === SHA256) return data
+      }
+    }
+  }
+  const url = `https://static.crates.io/crates/quiche/${file}`
+  const res = await fetch(url)
+  if (!res.ok) throw new Error(`quiche-source: ${url} answered ${res.status}`)
+  const data = Buffer.from(await res.arrayBuffer())
+  if (sha256(data) !== SHA256) throw new Error(`quiche-source: ${url} is not the published crate (checksum differs)`)
+  return data
+}
+
+/**
+ * Applies a unified diff to the tree at `dir`. Strict on purpose: every hunk must match at the
+ * line it names, or the patch no longer fits this source and the build stops.
+ * @param {string} dir
+ * @param {string} patchFile
+ */
+function applyPatch(dir, patchFile) {
+  const lines = fs.readFileSync(patchFile, 'utf8').split('\n')
+  const name = path.basename(patchFile)
+  let i = 0
+  while (i < lines.length) {
+    if (!lines[i].startsWith('--- ')) {
+      i++
+      continue
+    }
+    const target = /^\+\+\+ b\/(\S+)/.exec(lines[i + 1] ?? '')
+    if (target == null) throw new Error(`quiche-source: ${name}: no +++ line after line ${i + 1}`)
+    const file = path.join(dir, target[1])
+    const source = fs.readFileSync(file, 'utf8').split('\n')
+    i += 2
+    // Hunks apply bottom-up so the line numbers of the ones above stay true.
+    /** @type {{ start: number, old: string[], next: string[] }[]} */
+    const hunks = []
+    while (i < lines.length && lines[i].startsWith('@@')) {
+      const header = /^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@/.exec(lines[i])
+      if (header == null) throw new Error(`quiche-source: ${name}: bad hunk header at line ${i + 1}`)
+      const hunk = { start: Number(header[1]) - 1, old: /** @type {string[]} */ ([]), next: /** @type {string[]} */ ([]) }
+      i++
+      for (; i < lines.length && /^[ +\-\\]/.test(lines[i]) && !lines[i].startsWith('--- '); i++) {
+        const body = lines[i].slice(1)
+        if (lines[i][0] === ' ' || lines[i][0] === '-') hunk.old.push(body)
+        if (lines[i][0] === ' ' || lines[i][0] === '+') hunk.next.push(body)
+      }
+      hunks.push(hunk)
+    }
+    for (const hunk of hunks.reverse()) {
+      const found = source.slice(hunk.start, hunk.start + hunk.old.length)
+      if (found.join('\n') !== hunk.old.join('\n')) {
+        throw new Error(`quiche-source: ${name} does not apply to ${target[1]} at line ${hunk.start + 1}`)
+      }
+      source.splice(hunk.start, hunk.old.length, ...hunk.next)
+    }
+    fs.writeFileSync(file, source.join('\n'))
+  }
+}
+
+async function ensureQuicheSource() {
+  const patches = patchFiles()
+  const stamp = sha256([SHA256, ...patches.map((p) => sha256(fs.readFileSync(p)))].join('\n'))
+  if (fs.existsSync(STAMP) && fs.readFileSync(STAMP, 'utf8') === stamp) return
+
+  const archive = await crateArchive()
+  fs.mkdirSync(path.dirname(DEST), { recursive: true })
+  const work = fs.mkdtempSync(path.join(path.dirname(DEST), '.quiche-'))
+  try {
+    const file = path.join(work, 'quiche.crate')
+    fs.writeFileSync(file, archive)
+    execFileSync('tar', ['-xzf', 'quiche.crate'], { cwd: work, stdio: 'inherit' })
+    const src = path.join(work, `quiche-${VERSION}`)
+    for (const p of patches) applyPatch(src, p)
+    fs.writeFileSync(path.join(src, '.patched'), stamp)
+    fs.rmSync(DEST, { recursive: true, force: true })
+    fs.renameSync(src, DEST)
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true })
+  }
+  console.error(`quiche-source: quiche ${VERSION} with ${patches.map((p) => path.basename(p)).join(', ')}`)
+}
+
+module.exports = { ensureQuicheSource }
+
+if (require.main === module) {
+  ensureQuicheSource().catch((err) => {
+    console.error(err.message)
+    process.exit(1)
+  })
+}
