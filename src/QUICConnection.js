@@ -17,16 +17,6 @@ const QUICStream = require('./QUICStream.js')
 const MAX_PACKETS = 64
 /** Past this many finished-but-maybe-unacknowledged stream ids, the collected ones are pruned. */
 const MAX_LINGERING = 256
-const DONE = Promise.resolve()
-/**
- * A finished stream keeps the empty FIN marker its peer's FIN-only frame left for two probe
- * timeouts (RFC 9002 §6.2.1, with the default 25 ms ACK delay), within these bounds: by then our
- * own FIN has left and been acknowledged, or resent (see `streamDone`).
- */
-const FIN_MARKER_MIN_MS = 20
-const FIN_MARKER_MAX_MS = 2000
-/** Where FIN markers are read away to. */
-const markerScratch = new Uint8Array(64)
 /** The longest a stop waits for its CONNECTION_CLOSE to get past a full congestion window. */
 const CLOSE_SEND_WAIT = 1000
 /** Packets one flush sends before yielding to the event loop (quinn's MAX_TRANSMIT_DATAGRAMS idea). */
@@ -112,11 +102,6 @@ class QUICConnection extends QUICEventTarget {
     this.lingering = new Float64Array(16)
     this.lingeringCount = 0
     this.lingeringSweepAt = MAX_LINGERING
-    /** Finished streams whose FIN marker waits to be read away, with when. @type {Map<number, number>} */
-    this.finMarkers = new Map()
-    /** How long markers wait, from the path's RTT, and when that was worked out. */
-    this.markerDelay = FIN_MARKER_MAX_MS
-    this.markerDelayAt = -Infinity
     /** @type {(() => void) | null} */
     this.onSettled = null
     /** Peer streams that arrived before `start` finished; announced right after. @type {QUICStream[]} */
@@ -161,15 +146,8 @@ class QUICConnection extends QUICEventTarget {
     this.onSent = this.socket.sendCallback((err) => this.handleSendError(err))
     /** The flush queued by `markDirty`, dropped when something else flushes first. @type {NodeJS.Immediate | null} */
     this.flushImmediate = null
-    /** Flushes so far: tells a stream whether its data has left (see QUICStream's FIN). */
-    this.flushes = 0
     /** Datagrams of a batch were handled: its flush comes after the listeners' microtasks. */
     this.flushAhead = false
-    this.flushSoonQueued = false
-    this.runFlushSoon = () => {
-      this.flushSoonQueued = false
-      if (!this.released) this.settle(this.flush())
-    }
     this.runFlush = () => {
       this.flushImmediate = null
       this.flush()
@@ -194,7 +172,6 @@ class QUICConnection extends QUICEventTarget {
           // Closing: nothing to keep alive.
         }
       }
-      if (this.finMarkers.size > 0) this.readAwayMarkers(now)
       this.native.onTimeout()
       this.service()
     }
@@ -274,18 +251,6 @@ class QUICConnection extends QUICEventTarget {
     this.flushAhead = false
     if (this.released) return
     this.settle(this.flush())
-  }
-
-  /**
-   * @internal Flushes before any further packet is handled (see QUICStream's FIN): in a
-   * microtask, so every FIN of this turn goes in one flush. A batch's own flush (`flushAhead`)
-   * comes before the next packet anyway.
-   */
-  flushSoon() {
-    if (!this.flushAhead && !this.flushSoonQueued && !this.released) {
-      this.flushSoonQueued = true
-      void DONE.then(this.runFlushSoon)
-    }
   }
 
   /**
@@ -392,7 +357,6 @@ class QUICConnection extends QUICEventTarget {
    * draining / closed flags when the native send reported them, else -1 (see `settle`).
    */
   flush() {
-    this.flushes++
     if (this.flushImmediate != null) {
       // This flush sends what the queued one would have: a second would find nothing to send.
       clearImmediate(this.flushImmediate)
@@ -465,8 +429,6 @@ class QUICConnection extends QUICEventTarget {
   arm(t = this.native.timeout()) {
     const now = performance.now()
     let deadline = Math.min(t == null || t < 0 ? Infinity : now + t, this.state === 'running' ? this.nextKeepAlive : Infinity)
-    // Markers are due in the order they were added.
-    if (this.finMarkers.size > 0) deadline = Math.min(deadline, /** @type {number} */ (this.finMarkers.values().next().value))
     this.deadline = deadline
     // Each ACK moves the deadline a little later: a timer already due before it is kept (it fires
     // early and re-arms) rather than cleared and set again on every flush.
@@ -611,15 +573,6 @@ class QUICConnection extends QUICEventTarget {
       this.streams.delete(s.streamId)
       // Finished for JS, but its last bytes may still wait for an ACK: a graceful stop waits too.
       this.linger(s.streamId)
-      // A FIN that came in a frame of its own is read as an empty marker that quiche keeps, and
-      // keeps the stream (and the peer's stream credit) until the marker is read too. Read away
-      // now, quiche 0.30 could drop our own FIN if it has no data of its own and is still queued
-      // (cloudflare/quiche#2525): the marker goes once ours has surely left.
-      if (!this.released && s.finMarker) {
-        const now = performance.now()
-        this.finMarkers.set(s.streamId, now + this.finMarkerDelay(now))
-        if (this.finMarkers.size === 1) this.arm()
-      }
       if (this.lingeringCount > this.lingeringSweepAt) {
         this.sweepLingering()
         // Those still waiting for ACKs are asked again once as many more have finished.
@@ -642,33 +595,6 @@ class QUICConnection extends QUICEventTarget {
   /** Forgets the lingering streams quiche has let go of (one native call). */
   sweepLingering() {
     if (this.lingeringCount > 0) this.lingeringCount = this.native.sweepCollected(this.lingering, this.lingeringCount)
-  }
-
-  /** How long a FIN marker waits now (worked out again each second). @param {number} now */
-  finMarkerDelay(now) {
-    if (now - this.markerDelayAt > 1000) {
-      this.markerDelayAt = now
-      const path = this.native.pathStats().find((p) => p.active)
-      if (path != null) {
-        const pto = path.rtt + Math.max(4 * path.rttvar, 1) + 25
-        this.markerDelay = Math.min(FIN_MARKER_MAX_MS, Math.max(FIN_MARKER_MIN_MS, 2 * pto))
-      }
-    }
-    return this.markerDelay
-  }
-
-  /** Reads away the FIN markers that are due, letting quiche collect their streams. @param {number} now */
-  readAwayMarkers(now) {
-    for (const [id, due] of this.finMarkers) {
-      if (due > now) break
-      this.finMarkers.delete(id)
-      try {
-        // Bounded: a finished stream holds at most a marker and data nobody will read.
-        for (let i = 0; i < 1024 && this.native.streamRecv(id, markerScratch) >= 0; i++);
-      } catch {
-        // Collected or reset meanwhile: nothing left to read.
-      }
-    }
   }
 
   /** Resolves a graceful stop once every stream is finished and quiche has let go of them. */

@@ -98,8 +98,6 @@ class QUICStream extends QUICEventTarget {
     this.readEnd = null
     /** Why the write side ended early, for a `writable` made after that. @type {Error | null} */
     this.writeEnd = null
-    /** `connection.flushes` when data was last handed to the native stream. */
-    this.dataFlushGen = -1
     /** A direct `read()` is waiting. */
     this.reading = false
     /**
@@ -107,8 +105,6 @@ class QUICStream extends QUICEventTarget {
      * A local stream starts so: nothing can be readable before quiche reports it.
      */
     this.drained = initiated === 'local'
-    /** The peer's FIN came in a frame of its own, read as an empty marker quiche keeps. */
-    this.finMarker = false
     /** The last of the direct writes (and `end()`) still under way, which the next one follows. @type {Promise<void> | null} */
     this.writeTail = null
     /** `end()` was called: the promise of the FIN going out. @type {Promise<void> | null} */
@@ -434,8 +430,6 @@ class QUICStream extends QUICEventTarget {
     } else chunk = r
     // Less than asked for means all that was readable: nothing more until quiche says so.
     this.drained = chunk.data.length < max
-    // A FIN read with no data is one that came on its own: quiche keeps its empty frame.
-    if (chunk.fin && chunk.data.length === 0) this.finMarker = true
     return chunk
   }
 
@@ -521,7 +515,7 @@ class QUICStream extends QUICEventTarget {
       return Promise.reject(e)
     }
     if (off < chunk.byteLength) return this.queueWrite(chunk.subarray(off), fin)
-    if (fin) this.finSent(chunk.byteLength === 0)
+    if (fin) this.finSent()
     return DONE
   }
 
@@ -579,18 +573,13 @@ class QUICStream extends QUICEventTarget {
         this.writeWaiter = { resolve, reject }
       })
     }
-    if (fin) this.finSent(chunk.byteLength === 0)
+    if (fin) this.finSent()
   }
 
-  /** The FIN was handed over; `dataLess`: with no data of its own. @param {boolean} dataLess */
-  finSent(dataLess) {
+  /** The FIN was handed over to the native stream. */
+  finSent() {
     this.finishWrite()
-    const conn = this.connection
-    // A FIN with no data of its own, behind data that already left: quiche 0.30 drops it if an
-    // ACK for that data is handled before it is sent (cloudflare/quiche#2525), so it leaves
-    // ahead of any ACK. A FIN behind data still queued goes in the same frame as that data.
-    if (dataLess && this.dataFlushGen !== conn.flushes) conn.flushSoon()
-    else conn.markDirty()
+    this.connection.markDirty()
   }
 
   /**
@@ -609,10 +598,7 @@ class QUICStream extends QUICEventTarget {
       this.finishWrite()
       throw this.writeError(e)
     }
-    if (n > 0) {
-      this.dataFlushGen = conn.flushes
-      conn.markDirty()
-    }
+    if (n > 0) conn.markDirty()
     return off + n
   }
 

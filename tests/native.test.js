@@ -511,12 +511,35 @@ test('streamReadInto: small reads into the target from an offset, larger ones as
   assert.ok(typeof r === 'object' && r.data.length === 3000 && !r.fin, 'past the room: its own buffer, capped at max')
   const rest = p.srv.streamReadInto(id, 1 << 20, target, 0)
   assert.ok(typeof rest === 'object' && rest.data.length === 2000)
-  // The FIN in a frame of its own: a zero-length read with fin.
+  // The FIN in a frame of its own, behind data: read with the data, and its empty frame goes too.
+  p.client.streamSend(id, Buffer.from('abc'), false)
+  p.advance()
   p.client.streamSend(id, Buffer.alloc(0), true)
   p.advance()
   p.srv.poll()
-  assert.equal(p.srv.streamReadInto(id, 1 << 20, target, 0), 1)
+  assert.equal(p.srv.streamReadInto(id, 1 << 20, target, 0), 3 * 2 + 1)
   assert.equal(p.srv.streamFinished(id), true)
+  assert.equal(p.srv.streamReadInto(id, 1 << 20, target, 0), -1, 'nothing left to read')
+  // So once the server's own FIN is acknowledged, quiche lets go of the stream.
+  p.srv.streamSend(id, Buffer.from('ok'), true)
+  p.advance()
+  assert.equal(p.srv.sweepCollected(new Float64Array([id]), 1), 0)
+})
+
+test('streamRead: a FIN that came in a frame of its own is read, and the stream let go of, without a read of its own', () => {
+  const p = established(new NativePair())
+  const id = /** @type {number} */ (p.client.openStream(true))
+  p.client.streamSend(id, Buffer.alloc(4000, 7), false)
+  p.advance()
+  p.client.streamSend(id, Buffer.alloc(0), true)
+  p.advance()
+  p.srv.poll()
+  const r = p.srv.streamRead(id, 1 << 20)
+  assert.ok(r != null && r.data.length === 4000 && r.fin)
+  assert.equal(p.srv.streamRead(id, 1 << 20), null, 'nothing left to read')
+  p.srv.streamSend(id, Buffer.alloc(0), true)
+  p.advance()
+  assert.equal(p.srv.sweepCollected(new Float64Array([id]), 1), 0)
 })
 
 test('pollInto: a writable stream the peer stopped comes as -id - 1', () => {
