@@ -650,6 +650,47 @@ test('a data-less FIN lost in flight is sent again though the ACK for the data c
   assert.deepEqual(readAll(p.client, id), { data: Buffer.from('reply'), fin: true })
 })
 
+// quiche 0.30 kept loss detection per path, so after the peer's address changed the old path's
+// last packets were never declared lost: PTOs resent the frames of the two oldest, again and
+// again, and the peer kept a hole in the stream (cloudflare/quiche#2452; patched by
+// patches/quiche-0.30.0-migration-loss.patch).
+test('after a NAT rebinding, data lost in the old path\'s last packets is sent again over the new path (cloudflare/quiche#2452)', async () => {
+  const p = established(new NativePair())
+  const id = /** @type {number} */ (p.client.openStream(true))
+  p.client.streamSend(id, Buffer.from('hello'), false)
+  p.advance()
+  // Both parts fit in the initial congestion window (ten packets).
+  const sent = Buffer.alloc(11 * 1024)
+  for (let i = 0; i < sent.length; i++) sent[i] = (i * 7) & 0xff
+  // Reaches the client over the first path; the client owes an ACK for it.
+  p.srv.streamSend(id, sent.subarray(0, 4 * 1024), false)
+  p.flight(p.srv, p.client, p.saddr)
+  // The tail of the reply, in several packets, all lost on the first path.
+  p.srv.streamSend(id, sent.subarray(4 * 1024), true)
+  assert.ok(p.flight(p.srv, p.client, p.saddr, () => false) >= 4)
+  // The client's packets now come from another port: the server moves to a second path, and
+  // the client's ACKs from here on acknowledge only packets sent over it.
+  p.caddr = native.encodeAddress('127.0.0.1', 50001)
+  const got = []
+  let fin = false
+  // Bounded; each round lets quiche's timers fire too (with a patched quiche one round does).
+  for (let round = 0; round < 6 && !fin; round++) {
+    p.advance()
+    for (let c = p.client.streamRead(id, 1 << 20); c != null; c = p.client.streamRead(id, 1 << 20)) {
+      got.push(c.data)
+      if (c.fin) fin = true
+    }
+    if (fin) break
+    const wait = Math.min(1000, Math.max(p.srv.timeout() ?? 0, p.client.timeout() ?? 0))
+    await new Promise((resolve) => setTimeout(resolve, wait + 1))
+    p.srv.onTimeout()
+    p.client.onTimeout()
+  }
+  assert.equal(p.srv.pathStats().length, 2, 'the server saw the new path')
+  assert.equal(fin, true, 'the FIN arrived')
+  assert.ok(Buffer.concat(got).equals(sent), 'every byte, in order')
+})
+
 // A FIN that rides with the last bytes (`end(lastChunk)`) never depended on the patch; the same
 // scenario with such a FIN.
 test('a FIN sent with the last bytes reaches the peer while the congestion window is full and an ACK for earlier data comes first', () => {
