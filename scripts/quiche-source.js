@@ -30,20 +30,47 @@ function patchFiles() {
     .map((f) => path.join(dir, f))
 }
 
-/** The crate archive: cargo's download cache when it has it, crates.io otherwise. */
-async function crateArchive() {
+/** The published crate from cargo's download cache, if it is there. */
+function cachedArchive() {
   const home = process.env.CARGO_HOME ?? path.join(os.homedir(), '.cargo')
   const cache = path.join(home, 'registry', 'cache')
-  const file = `quiche-${VERSION}.crate`
-  if (fs.existsSync(cache)) {
-    for (const index of fs.readdirSync(cache)) {
-      const candidate = path.join(cache, index, file)
-      if (fs.existsSync(candidate)) {
-        const data = fs.readFileSync(candidate)
-        if (sha256(data) === SHA256) return data
-      }
+  if (!fs.existsSync(cache)) return null
+  for (const index of fs.readdirSync(cache)) {
+    const candidate = path.join(cache, index, `quiche-${VERSION}.crate`)
+    if (fs.existsSync(candidate)) {
+      const data = fs.readFileSync(candidate)
+      if (sha256(data) === SHA256) return data
     }
   }
+  return null
+}
+
+/** Has cargo download the crate into its cache, through whatever registry and proxy it is set up for. */
+function cargoFetch() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quiche-fetch-'))
+  try {
+    fs.writeFileSync(
+      path.join(dir, 'Cargo.toml'),
+      `[package]\nname = "quiche-fetch"\nversion = "0.0.0"\nedition = "2021"\n[lib]\npath = "lib.rs"\n` +
+        `[dependencies]\nquiche = { version = "=${VERSION}", default-features = false }\n`,
+    )
+    fs.writeFileSync(path.join(dir, 'lib.rs'), '')
+    execFileSync('cargo', ['fetch', '--manifest-path', path.join(dir, 'Cargo.toml')], { stdio: 'inherit' })
+  } catch {
+    // The direct download below is the last way.
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** The crate archive: cargo's cache (filled by cargo if need be), else crates.io directly. */
+async function crateArchive() {
+  const cached = cachedArchive()
+  if (cached != null) return cached
+  cargoFetch()
+  const fetched = cachedArchive()
+  if (fetched != null) return fetched
+  const file = `quiche-${VERSION}.crate`
   const url = `https://static.crates.io/crates/quiche/${file}`
   const res = await fetch(url)
   if (!res.ok) throw new Error(`quiche-source: ${url} answered ${res.status}`)
