@@ -676,9 +676,9 @@ test('after a NAT rebinding, data lost in the old path\'s last packets is sent a
   // Bounded; each round lets quiche's timers fire too (with a patched quiche one round does).
   for (let round = 0; round < 6 && !fin; round++) {
     p.advance()
-    for (let c = p.client.streamRead(id, 1 << 20); c != null; c = p.client.streamRead(id, 1 << 20)) {
+    for (let c; !fin && (c = p.client.streamRead(id, 1 << 20)) != null; ) {
       got.push(c.data)
-      if (c.fin) fin = true
+      fin = c.fin
     }
     if (fin) break
     const wait = Math.min(1000, Math.max(p.srv.timeout() ?? 0, p.client.timeout() ?? 0))
@@ -689,6 +689,63 @@ test('after a NAT rebinding, data lost in the old path\'s last packets is sent a
   assert.equal(p.srv.pathStats().length, 2, 'the server saw the new path')
   assert.equal(fin, true, 'the FIN arrived')
   assert.ok(Buffer.concat(got).equals(sent), 'every byte, in order')
+})
+
+// quiche 0.30 left a path that had failed its validation failed when the peer migrated to it
+// again: with no active path until a PATH_CHALLENGE went out, a second packet failed the
+// connection with PROTOCOL_VIOLATION. patches/quiche-0.30.0-revalidate-path.patch starts the
+// validation anew.
+test('a server whose new path failed validation (amplification budget spent, challenge lost) validates it again when the peer keeps using it', async () => {
+  const p = established(new NativePair())
+  const id = /** @type {number} */ (p.client.openStream(true))
+  p.client.streamSend(id, Buffer.from('hello'), false)
+  p.advance()
+  // The client's NAT mapping changes; its next packet reaches the server from a new port.
+  p.caddr = native.encodeAddress('127.0.0.1', 50001)
+  p.client.streamSend(id, Buffer.from('more'), false)
+  p.flight(p.client, p.srv, p.caddr)
+  // Everything the server sends to the new address is lost: the PATH_CHALLENGE, and the reply,
+  // as far as three times the few bytes received there allow.
+  const reply = Buffer.alloc(64 * 1024, 5)
+  let off = 0
+  // quiche takes what the congestion window allows; the rest as it opens (as the JS layer does).
+  const sendMore = () => {
+    if (off < reply.length) off += p.srv.streamSend(id, reply.subarray(off), true)
+  }
+  sendMore()
+  p.flight(p.srv, p.client, p.saddr, () => false)
+  const failed = () => p.srv.pathStats().some((s) => s.validationState === 'failed')
+  for (let i = 0; i < 4 && !failed(); i++) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(1500, (p.srv.timeout() ?? 0) + 1)))
+    p.srv.onTimeout()
+    p.flight(p.srv, p.client, p.saddr, () => false)
+  }
+  assert.ok(failed(), `the new path failed its validation: ${JSON.stringify(p.srv.pathStats().map((s) => s.validationState))}`)
+  // The client keeps sending from the new port, several packets in a row (as one received
+  // batch feeds them): the server migrates to the failed path again.
+  p.client.streamSend(id, Buffer.alloc(3000, 33), true)
+  p.advance()
+  assert.equal(p.srv.localError(), null, 'the server failed the connection')
+  assert.ok(p.srv.pathStats().some((s) => s.active && s.validationState === 'validated'), 'the new path validated')
+  // The rest of the reply, and what was lost of it (declared lost on the timers); bounded.
+  const got = []
+  let fin = false
+  for (let round = 0; round < 64 && !fin; round++) {
+    for (let c; !fin && (c = p.client.streamRead(id, 1 << 20)) != null; ) {
+      got.push(c.data)
+      fin = c.fin
+    }
+    if (fin) break
+    sendMore()
+    p.advance()
+    if (p.client.streamReadable(id)) continue
+    await new Promise((resolve) => setTimeout(resolve, Math.min(1000, Math.max(p.srv.timeout() ?? 0, p.client.timeout() ?? 0)) + 1))
+    p.srv.onTimeout()
+    p.client.onTimeout()
+    p.advance()
+  }
+  assert.equal(fin, true, 'the reply ended')
+  assert.ok(Buffer.concat(got).equals(reply))
 })
 
 // A FIN that rides with the last bytes (`end(lastChunk)`) never depended on the patch; the same
