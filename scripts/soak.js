@@ -1,0 +1,168 @@
+// @ts-check
+'use strict'
+// Soak runs, not part of `npm test`: each run picks, from its seed, an impairment of the lossy
+// relay (loss, reordering, duplication, corruption, delay), whether the client's NAT mapping
+// changes mid-transfer, a stream count and size, Web Streams or direct calls on the server, and
+// how the server ends its streams; then echoes every stream byte-exact through the relay. A run
+// that fails or makes no progress for 15 s is reported with its seed and both sides' state.
+//
+//   node scripts/soak.js [runs = 20] [first seed = 1]
+//
+// A failure replays (timing aside) with `node scripts/soak.js 1 <seed>`; SOAK_VERBOSE=1 prints
+// each run's plan. Exits 1 if any run failed.
+const { QUICServer, QUICClient, events } = require('../index.js')
+const fixtures = require('../tests/helpers/fixtures.js')
+const { pattern } = require('../tests/helpers/quic.js')
+const { LossyRelay, prng } = require('../tests/helpers/lossy-relay.js')
+
+const STALL_MS = 15_000
+const RUN_MS = 300_000
+const CHUNK = 16 * 1024
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * What a seed makes of a run.
+ * @param {number} seed
+ */
+function plan(seed) {
+  const rnd = prng(seed)
+  /** @param {readonly any[]} xs */
+  const pick = (xs) => xs[Math.floor(rnd() * xs.length)]
+  /** @type {import('../tests/helpers/lossy-relay.js').Impairment} */
+  const impairment = { seed }
+  if (rnd() < 0.7) impairment.drop = pick([0.01, 0.05, 0.1, 0.2])
+  if (rnd() < 0.4) Object.assign(impairment, { reorder: 0.05, duplicate: 0.02 })
+  if (rnd() < 0.2) impairment.corrupt = 0.01
+  if (rnd() < 0.3) impairment.delayMs = pick([1, 5])
+  return {
+    seed,
+    impairment,
+    rebindAtMs: rnd() < 0.4 ? 50 + Math.floor(rnd() * 400) : -1,
+    streams: pick([1, 4, 16, 64]),
+    size: pick([1000, 64 * 1024, 256 * 1024, 1024 * 1024]),
+    web: rnd() < 0.5,
+    finWithData: rnd() < 0.5,
+  }
+}
+
+/**
+ * The server echoes each stream: through Web Streams, or direct calls ending with the last chunk
+ * (`end(chunk)`) or with a FIN of its own (`end()`).
+ * @param {import('../index').QUICStream} s
+ * @param {ReturnType<typeof plan>} p
+ */
+async function echo(s, p) {
+  if (p.web) {
+    const reader = s.readable.getReader()
+    const writer = s.writable.getWriter()
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) break
+      await writer.write(value)
+    }
+    await writer.close()
+    return
+  }
+  let last = null
+  for (let c = await s.read(); c != null; c = await s.read()) {
+    if (last != null) await s.write(last)
+    last = c
+  }
+  if (last != null && p.finWithData) return s.end(last)
+  if (last != null) await s.write(last)
+  await s.end()
+}
+
+/** @param {import('../index').QUICConnection | null | undefined} c */
+function describe(c) {
+  if (c == null) return 'none'
+  const paths = c.native.pathStats().map((x) => ({ active: x.active, state: x.validationState, rtt: x.rtt, cwnd: x.cwnd, pto: x.totalPtoCount, sent: x.sent, lost: x.lost }))
+  return JSON.stringify({ closed: c.closed, streams: c.streams.size, timeout: c.native.timeout(), localError: c.native.localError(), peerError: c.native.peerError(), paths })
+}
+
+/** One run; resolves whether it passed. @param {number} seed */
+async function run(seed) {
+  const p = plan(seed)
+  if (process.env.SOAK_VERBOSE) console.log(JSON.stringify(p))
+  const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert, applicationProtos: ['soak'] } })
+  await server.start({ host: '127.0.0.1', port: 0 })
+  /** @type {import('../index').QUICConnection | null} */
+  let serverConn = null
+  server.addEventListener(events.EventQUICServerConnection.name, (e) => {
+    const conn = /** @type {any} */ (e).detail
+    serverConn = conn
+    conn.addEventListener(events.EventQUICConnectionStream.name, (/** @type {any} */ se) => {
+      echo(se.detail, p).catch(() => {
+        // The client's side reports the run's failure.
+      })
+    })
+  })
+  const relay = new LossyRelay(server.port, p.impairment)
+  const port = await relay.start()
+  const t0 = performance.now()
+  let progressAt = t0
+  /** @type {import('../index').QUICClient | undefined} */
+  let client
+  try {
+    client = await QUICClient.createQUICClient({
+      host: '127.0.0.1',
+      port,
+      serverName: 'localhost',
+      config: { ca: fixtures.ca, applicationProtos: ['soak'], maxIdleTimeout: 20_000 },
+    })
+    const conn = client.connection
+    const work = Array.from({ length: p.streams }, async (_, i) => {
+      const data = pattern(p.size, seed * 100 + i)
+      const s = conn.newStream()
+      const reading = (async () => {
+        const parts = []
+        for (let c = await s.read(); c != null; c = await s.read()) {
+          parts.push(c)
+          progressAt = performance.now()
+        }
+        return Buffer.concat(parts)
+      })()
+      reading.catch(() => {})
+      for (let off = 0; off < data.length; off += CHUNK) await s.write(data.subarray(off, off + CHUNK))
+      await s.end()
+      const back = await reading
+      if (!back.equals(data)) throw new Error(`stream ${i}: the echo differs (${back.length} of ${data.length} bytes)`)
+    })
+    if (p.rebindAtMs >= 0) setTimeout(() => relay.rebind().catch(() => {}), p.rebindAtMs)
+    const all = Promise.all(work)
+    all.catch(() => {})
+    for (;;) {
+      const done = await Promise.race([all.then(() => true), sleep(1000).then(() => false)])
+      if (done) break
+      if (performance.now() - progressAt > STALL_MS) throw new Error(`no progress for ${STALL_MS / 1000} s`)
+      if (performance.now() - t0 > RUN_MS) throw new Error(`still running after ${RUN_MS / 1000} s`)
+    }
+    return true
+  } catch (err) {
+    console.log(`FAIL seed ${seed} after ${Math.round(performance.now() - t0)} ms: ${/** @type {Error} */ (err)?.message ?? err}`)
+    console.log(`  plan ${JSON.stringify(p)}`)
+    console.log(`  client ${describe(client?.connection)}`)
+    console.log(`  server ${describe(serverConn)}`)
+    console.log(`  relay ${JSON.stringify(relay.stats)}`)
+    return false
+  } finally {
+    await client?.destroy({ force: true }).catch(() => {})
+    await relay.close()
+    await server.stop({ force: true })
+  }
+}
+
+async function main() {
+  const runs = Number(process.argv[2] ?? 20)
+  const first = Number(process.argv[3] ?? 1)
+  let failed = 0
+  for (let seed = first; seed < first + runs; seed++) {
+    if (!(await run(seed))) failed++
+  }
+  console.log(`soak: ${failed} of ${runs} runs failed (seeds ${first} to ${first + runs - 1})`)
+  process.exit(failed > 0 ? 1 : 0)
+}
+
+main()
