@@ -428,7 +428,7 @@ class QUICConnection extends QUICEventTarget {
   /** Sets the connection's timer. @param {number | null} [t] ms until quiche's timeout (null or -1: none), asked for if not given */
   arm(t = this.native.timeout()) {
     const now = performance.now()
-    let deadline = Math.min(t == null || t < 0 ? Infinity : now + t, this.state === 'running' ? this.nextKeepAlive : Infinity)
+    const deadline = Math.min(t == null || t < 0 ? Infinity : now + t, this.state === 'running' ? this.nextKeepAlive : Infinity)
     this.deadline = deadline
     // Each ACK moves the deadline a little later: a timer already due before it is kept (it fires
     // early and re-arms) rather than cleared and set again on every flush.
