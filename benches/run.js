@@ -4,7 +4,7 @@
 // the published @matrixai/quic 2.0.9, each side in its own process, on loopback. Prints one JSON
 // line per result, then a markdown table of medians with ratios, and keeps both in benches/results/.
 // `npm run bench [-- --runs 3 --only bulk,rtt --impls quic,tls]`
-const { fork } = require('node:child_process')
+const { execFileSync, fork } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -18,6 +18,10 @@ const opt = (/** @type {string} */ name, /** @type {string} */ dflt) => {
 const runs = Number(opt('runs', '3'))
 const only = opt('only', Object.keys(scenarios).join(',')).split(',')
 const impls = opt('impls', 'quic,quic-web,tls,http2,dgram,legacy').split(',')
+// --pin: server on CPU 0, client on CPU 1 (Linux, taskset). Unpinned, a round trip costs much
+// less when the scheduler happens to put both processes on one core (no cross-core wake-up):
+// node:tls ping-pong p50 measured 39 and 154 µs in two runs on this 2-core VM.
+const pin = args.includes('--pin')
 
 /** Which scenarios each implementation runs, and size overrides where a full run would take minutes. */
 const matrix = {
@@ -67,16 +71,23 @@ function next(child, pred) {
   })
 }
 
+/** Pins every thread of `pid` to `cpu` (with --pin). @param {number | undefined} pid @param {number} cpu */
+function pinTo(pid, cpu) {
+  if (pin && pid !== undefined) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' })
+}
+
 /** @param {string} impl @param {string} scenario @param {object} params */
 async function once(impl, scenario, params) {
   const peer = path.join(__dirname, 'peer.js')
   const server = fork(peer, [impl, 'server', scenario], { execArgv: ['--expose-gc', ...profileArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   try {
     const { port } = /** @type {any} */ (await next(server, (m) => m.port != null))
+    pinTo(server.pid, 0)
     const rss0 = scenario === 'idle' ? /** @type {any} */ (await (server.send({ cmd: 'rss' }), next(server, (m) => m.rss != null))).rss : 0
     const client = fork(peer, [impl, 'client', scenario], { execArgv: profileArgs, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     try {
       await next(client, (m) => m.ready)
+      pinTo(client.pid, 1)
       client.send({ port, params })
       const { result } = /** @type {any} */ (await next(client, (m) => m.result != null))
       if (scenario === 'idle') {
@@ -129,7 +140,7 @@ function headline(scenario, r) {
 const median = (/** @type {number[]} */ xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 async function main() {
-  const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release() }
+  const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release(), pinned: pin }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true })
   const jsonl = path.join(__dirname, 'results', `${stamp}.jsonl`)
