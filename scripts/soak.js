@@ -50,6 +50,9 @@ function plan(seed) {
     size,
     web: rnd() < 0.5,
     finWithData: rnd() < 0.5,
+    // Every fourth stream cancelled by the client halfway through its writes (RESET_STREAM and
+    // STOP_SENDING under the same impairment).
+    cancels: rnd() < 0.3,
   }
 }
 
@@ -131,7 +134,16 @@ async function run(seed) {
         return Buffer.concat(parts)
       })()
       reading.catch(() => {})
-      for (let off = 0; off < data.length; off += CHUNK) await s.write(data.subarray(off, off + CHUNK))
+      const cancelAt = p.cancels && i % 4 === 3 ? Math.floor(data.length / CHUNK / 2) * CHUNK : -1
+      for (let off = 0; off < data.length; off += CHUNK) {
+        if (off === cancelAt) {
+          s.cancel(new Error('soak'))
+          // Both sides end with the cancel's error, promptly and without a hang.
+          await reading.then(() => Promise.reject(new Error(`stream ${i}: read to the end after its cancel`)), () => {})
+          return
+        }
+        await s.write(data.subarray(off, off + CHUNK))
+      }
       await s.end()
       const back = await reading
       if (!back.equals(data)) throw new Error(`stream ${i}: the echo differs (${back.length} of ${data.length} bytes)`)
@@ -145,12 +157,23 @@ async function run(seed) {
       if (performance.now() - progressAt > STALL_MS) throw new Error(`no progress for ${STALL_MS / 1000} s`)
       if (performance.now() - t0 > RUN_MS) throw new Error(`still running after ${RUN_MS / 1000} s`)
     }
+    // Nothing left behind: the server lets go of every stream (bounded).
+    const settled = performance.now()
+    while (/** @type {any} */ (serverConn)?.streams.size > 0) {
+      if (performance.now() - settled > STALL_MS) throw new Error(`the server still holds ${/** @type {any} */ (serverConn).streams.size} streams`)
+      await sleep(50)
+    }
     return true
   } catch (err) {
     console.log(`FAIL seed ${seed} after ${Math.round(performance.now() - t0)} ms: ${/** @type {Error} */ (err)?.message ?? err}`)
     console.log(`  plan ${JSON.stringify(p)}`)
     console.log(`  client ${describe(client?.connection)}`)
     console.log(`  server ${describe(serverConn)}`)
+    if (process.env.SOAK_VERBOSE) {
+      for (const [id, st] of /** @type {any} */ (serverConn)?.streams ?? []) {
+        console.log(`  server stream ${id}: ${JSON.stringify({ readClosed: st.readClosed, writeClosed: st.writeClosed, destroyed: st.destroyed, finished: st.connection.native.streamFinished(id), readable: st.connection.native.streamReadable(id) })}`)
+      }
+    }
     console.log(`  relay ${JSON.stringify(relay.stats)}`)
     return false
   } finally {

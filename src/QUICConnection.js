@@ -320,9 +320,13 @@ class QUICConnection extends QUICEventTarget {
       for (const end = i + out[5]; i < end; i++) this.streams.get(out[i])?.onReadable()
       for (const end = i + out[6]; i < end; i++) {
         const id = out[i]
-        // A stream the peer stopped comes as -id - 1.
+        // A stream the peer stopped comes as -id - 1; its code is taken even for a stream JS
+        // no longer holds, so none is left behind.
         if (id >= 0) this.streams.get(id)?.onWritable()
-        else this.streams.get(-id - 1)?.onStopped()
+        else {
+          const code = this.native.takeStopCode(-id - 1)
+          this.streams.get(-id - 1)?.onStopped(code ?? 0)
+        }
       }
     } while ((flags & POLL_MORE) !== 0)
     if (out[1] > 0 && this.pendingBidi.length > 0) this.openPending(this.pendingBidi, true)

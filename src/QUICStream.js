@@ -254,6 +254,16 @@ class QUICStream extends QUICEventTarget {
     if (w != null) {
       this.readWaiter = null
       w.resolve()
+      return
+    }
+    // Nobody is reading: a reset still ends the read side now (its data is dropped, as a read
+    // would), so a stream whose reader went away is let go of rather than held until the
+    // connection ends.
+    if (this._readClosed || this.streamId === undefined) return
+    const code = this.connection.native.streamResetCode(this.streamId)
+    if (code != null) {
+      this.endRead(this.peerEnded('read', code))
+      this.finishRead()
     }
   }
 
@@ -263,22 +273,17 @@ class QUICStream extends QUICEventTarget {
     this.wakeWriter()
   }
 
-  /** @internal The peer stopped the stream (STOP_SENDING). */
-  onStopped() {
+  /**
+   * @internal The peer stopped the stream (STOP_SENDING) with `code`: the write side ends now,
+   * failing a waiting write, whether or not one waits (quiche may already have let go of the
+   * stream, so nothing is asked of it).
+   * @param {number} code
+   */
+  onStopped(code) {
     this.resolveKnown()
-    // A waiting write's next send fails with the peer's code.
-    if (this.wakeWriter()) return
-    if (this._writeClosed || this.streamId === undefined) return
-    // No write is waiting: surface it now rather than at the next write.
-    try {
-      this.connection.native.streamCapacity(this.streamId)
-    } catch (e) {
-      const err = this.writeError(e)
-      if (err instanceof errors.ErrorQUICStreamPeerWrite) {
-        this.endWrite(err)
-        this.finishWrite()
-      }
-    }
+    if (this._writeClosed) return
+    this.endWrite(this.peerEnded('write', code))
+    this.finishWrite()
   }
 
   /** Wakes the write waiting for capacity; whether there was one. */
@@ -629,12 +634,18 @@ class QUICStream extends QUICEventTarget {
   peerError(e, nativeCode, direction) {
     const n = /** @type {any} */ (e)
     if (n?.code !== nativeCode) return this.connection.streamFailure(e)
+    return this.peerEnded(direction, n.wireCode, e)
+  }
+
+  /**
+   * The error of a side the peer ended with `code`: RESET_STREAM (read) or STOP_SENDING (write).
+   * @param {'read' | 'write'} direction @param {number} code @param {unknown} [cause]
+   */
+  peerEnded(direction, code, cause) {
     const Cls = direction === 'read' ? errors.ErrorQUICStreamPeerRead : errors.ErrorQUICStreamPeerWrite
     const what = direction === 'read' ? 'reset' : 'stopped'
-    return new Cls(`the peer ${what} stream ${this.streamId} with code ${n.wireCode}`, {
-      cause: e,
-      data: { code: n.wireCode, reason: this.connection.codeToReason(direction, n.wireCode) },
-    })
+    const data = { code, reason: this.connection.codeToReason(direction, code) }
+    return new Cls(`the peer ${what} stream ${this.streamId} with code ${code}`, cause === undefined ? { data } : { cause, data })
   }
 
   finishRead() {

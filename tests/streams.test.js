@@ -183,6 +183,38 @@ test('cancel and abort send STOP_SENDING / RESET_STREAM with mapped codes, both 
   assert.equal(/** @type {any} */ (failure).data.reason, 'write:22')
 })
 
+test('a stream the peer cancels is let go of though the app neither reads nor writes it again', async (t) => {
+  const server = await startServer(t)
+  /** @type {Array<{ s: import('../index').QUICStream, reader: ReadableStreamDefaultReader<Uint8Array> }>} */
+  const held = []
+  /** @type {any} */
+  let serverConn
+  server.addEventListener(events.EventQUICServerConnection.name, (/** @type {any} */ e) => {
+    serverConn = e.detail
+    serverConn.addEventListener(events.EventQUICConnectionStream.name, (/** @type {any} */ se) => {
+      // Reads one chunk and answers it, then leaves the stream alone (its reader and writer held).
+      const s = se.detail
+      const reader = s.readable.getReader()
+      const writer = s.writable.getWriter()
+      held.push({ s, reader })
+      reader.read().then((/** @type {ReadableStreamReadResult<Uint8Array>} */ r) => writer.write(/** @type {Uint8Array} */ (r.value))).catch(() => {})
+    })
+  })
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  await s.write(Buffer.from('first'))
+  assert.deepEqual(await s.read(), Buffer.from('first'))
+  await s.write(Buffer.alloc(4096, 1))
+  // RESET_STREAM and STOP_SENDING: the server must learn of both with nothing pending there.
+  s.cancel(new Error('gone'))
+  const [{ s: ss, reader }] = held
+  for (let i = 0; i < 200 && !(ss.readClosed && ss.writeClosed); i++) await sleep(10)
+  assert.ok(ss.readClosed && ss.writeClosed, `read closed ${ss.readClosed}, write closed ${ss.writeClosed}`)
+  await assert.rejects(reader.read(), errors.ErrorQUICStreamPeerRead)
+  for (let i = 0; i < 200 && serverConn.streams.size > 0; i++) await sleep(10)
+  assert.equal(serverConn.streams.size, 0, 'the server still holds the stream')
+})
+
 test('unidirectional streams: one way only, and a finished stream is never re-created', async (t) => {
   const server = await startServer(t)
   /** @type {Array<{ type: string, data: Buffer }>} */

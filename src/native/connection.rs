@@ -100,6 +100,9 @@ pub struct Connection {
     backlog: [std::collections::VecDeque<u64>; 3],
     /// Connection ids and path events `pollInto` left for `pollExtras`.
     extras: Option<PollExtras>,
+    /// STOP_SENDING codes of the streams a poll reported stopped, until `takeStopCode`. Finding
+    /// the stop (`stream_capacity`) may let quiche collect the stream, so the code is kept here.
+    stop_codes: Vec<(u64, u64)>,
 }
 
 /// The rarer part of a poll: connection ids and path events (see `ConnectionEvents`).
@@ -198,6 +201,7 @@ impl Connection {
             dropped_sends: 0,
             backlog: Default::default(),
             extras: None,
+            stop_codes: Vec::new(),
         };
         if let Some(w) = &config.keylog {
             c.conn.set_keylog(Box::new(w.clone()));
@@ -427,10 +431,13 @@ impl Connection {
         while let Some(id) = self.conn.stream_writable_next() {
             self.note_peer_stream(id, opened);
             // Said here, the peer's STOP_SENDING costs JS no call per writable stream to find out.
-            let stopped = matches!(
-                self.conn.stream_capacity(id),
-                Err(quiche::Error::StreamStopped(_))
-            );
+            let stopped = match self.conn.stream_capacity(id) {
+                Err(quiche::Error::StreamStopped(code)) => {
+                    self.stop_codes.push((id, code));
+                    true
+                }
+                _ => false,
+            };
             writable.extend([if stopped {
                 id | poll_slots::STOPPED_BIT
             } else {
@@ -949,6 +956,26 @@ impl Connection {
             .and_then(|id| Ok((id, app_code(code, "code")?)))
             .and_then(|(id, code)| self.stream_shutdown_raw(id, write, code))
             .napi(&env)
+    }
+
+    /// The STOP_SENDING code of a stream a poll reported stopped (`-id - 1`), once; `null` if
+    /// there is none. quiche may have let go of the stream already.
+    #[napi]
+    pub fn take_stop_code(&mut self, stream_id: f64) -> Option<f64> {
+        let id = stream_id_of(stream_id).ok()?;
+        let i = self.stop_codes.iter().position(|&(s, _)| s == id)?;
+        Some(self.stop_codes.swap_remove(i).1 as f64)
+    }
+
+    /// The peer's RESET_STREAM code if it reset the stream, else `null`. Reads no data; on a reset
+    /// the stream's buffered data is dropped, as a read would, and quiche may let go of it.
+    #[napi]
+    pub fn stream_reset_code(&mut self, stream_id: f64) -> Option<f64> {
+        let id = stream_id_of(stream_id).ok()?;
+        match self.conn.stream_recv(id, &mut []) {
+            Err(quiche::Error::StreamReset(code)) => Some(code as f64),
+            _ => None,
+        }
     }
 
     /// Bytes the stream can take now.
