@@ -256,13 +256,19 @@ class QUICStream extends QUICEventTarget {
       w.resolve()
       return
     }
-    // Nobody is reading: a reset still ends the read side now (its data is dropped, as a read
-    // would), so a stream whose reader went away is let go of rather than held until the
-    // connection ends.
-    if (this._readClosed || this.streamId === undefined) return
-    const code = this.connection.native.streamResetCode(this.streamId)
-    if (code != null) {
-      this.endRead(this.peerEnded('read', code))
+    // Nobody is reading: if only the stream's end is left (the peer's FIN or reset), it is read
+    // now, as a read would, so a stream whose reader went away is let go of rather than held
+    // until the connection ends; a later read sees the end (or the reset's error).
+    if (this._readClosed || this.streamId === undefined || !this.connection.native.streamEndLeft(this.streamId)) return
+    let chunk
+    try {
+      chunk = this.readNow()
+    } catch {
+      // readNow ended the read side with the reset's error.
+      return
+    }
+    if (chunk?.fin) {
+      this.readController?.close()
       this.finishRead()
     }
   }

@@ -215,6 +215,33 @@ test('a stream the peer cancels is let go of though the app neither reads nor wr
   assert.equal(serverConn.streams.size, 0, 'the server still holds the stream')
 })
 
+test('a FIN that arrives in a frame of its own while nobody reads still ends the stream cleanly for a later read', async (t) => {
+  const server = await startServer(t)
+  /** @type {Promise<Uint8Array | null>} */
+  const lastRead = new Promise((resolve, reject) => {
+    onServerStreams(server, async (s) => {
+      try {
+        const request = await s.read()
+        await s.end(request ?? undefined)
+        // The reply is acknowledged and the client's FIN comes while this side does not read.
+        await sleep(300)
+        resolve(await s.read())
+      } catch (e) {
+        reject(e)
+      }
+    })
+  })
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  await s.write(Buffer.from('ping'))
+  assert.deepEqual(await s.read(), Buffer.from('ping'))
+  assert.equal(await s.read(), null)
+  // A FIN with no data of its own, in a later turn than the data.
+  await sleep(50)
+  await s.end()
+  assert.equal(await lastRead, null)
+})
+
 test('unidirectional streams: one way only, and a finished stream is never re-created', async (t) => {
   const server = await startServer(t)
   /** @type {Array<{ type: string, data: Buffer }>} */

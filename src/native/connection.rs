@@ -967,15 +967,16 @@ impl Connection {
         Some(self.stop_codes.swap_remove(i).1 as f64)
     }
 
-    /// The peer's RESET_STREAM code if it reset the stream, else `null`. Reads no data; on a reset
-    /// the stream's buffered data is dropped, as a read would, and quiche may let go of it.
+    /// Whether all that is left to read is the stream's end: the peer's FIN (in a frame of its
+    /// own) or its reset, which drops the data. Reading it takes no flow-control credit back, so
+    /// it can be read while nobody reads the stream.
     #[napi]
-    pub fn stream_reset_code(&mut self, stream_id: f64) -> Option<f64> {
-        let id = stream_id_of(stream_id).ok()?;
-        match self.conn.stream_recv(id, &mut []) {
-            Err(quiche::Error::StreamReset(code)) => Some(code as f64),
-            _ => None,
-        }
+    pub fn stream_end_left(&self, stream_id: f64) -> bool {
+        stream_id_of(stream_id).is_ok_and(|id| {
+            self.conn.stream_readable(id)
+                && self.conn.stream_finished(id)
+                && self.conn.stream_readable_len(id, 1) == 0
+        })
     }
 
     /// Bytes the stream can take now.
