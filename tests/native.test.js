@@ -554,7 +554,19 @@ test('pollInto: a writable stream the peer stopped comes as -id - 1', () => {
   p.client.pollInto(out)
   const writable = Array.from(out.subarray(7 + out[4] + out[5], 7 + out[4] + out[5] + out[6]))
   assert.deepEqual(writable, [-id - 1])
+  assert.equal(p.client.takeStopCode(id), 9, 'the code comes with the report')
+  assert.equal(p.client.takeStopCode(id), null, 'once')
   assert.equal(thrown(() => p.client.streamCapacity(id)).wireCode, 9)
+  // poll() reports the stop without a code: none is kept for it.
+  const q = established(new NativePair())
+  const id2 = /** @type {number} */ (q.client.openStream(true))
+  q.client.streamSend(id2, Buffer.from('x'), false)
+  q.advance()
+  q.srv.poll()
+  q.srv.streamShutdown(id2, 'read', 9)
+  q.advance()
+  assert.deepEqual(q.client.poll().writable, [id2])
+  assert.equal(q.client.takeStopCode(id2), null)
 })
 
 test('flushToFd: refuses a short state array and a bad fd', () => {

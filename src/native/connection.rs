@@ -482,6 +482,9 @@ impl Connection {
     pub fn poll_raw(&mut self) -> ConnectionEvents {
         let (mut opened, mut readable, mut writable) = (Vec::new(), Vec::new(), Vec::new());
         self.collect_streams(&mut opened, &mut readable, &mut writable);
+        // This form reports no stop codes: none is kept for `takeStopCode`, or they would pile up.
+        self.stop_codes
+            .retain(|&(id, _)| !writable.contains(&(id | poll_slots::STOPPED_BIT)));
         let extras = self.collect_extras();
         let f = |ids: Vec<u64>| {
             ids.into_iter()
