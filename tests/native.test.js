@@ -542,15 +542,21 @@ test('streamRead: a FIN that came in a frame of its own is read, and the stream 
   assert.equal(p.srv.sweepCollected(new Float64Array([id]), 1), 0)
 })
 
-test('pollInto: a writable stream the peer stopped comes as -id - 1', () => {
-  const p = established(new NativePair())
-  const out = new Float64Array(7 + 16)
+/** A client stream the server stopped with code 9; returns its id. @param {NativePair} p */
+function stoppedByServer(p) {
   const id = /** @type {number} */ (p.client.openStream(true))
   p.client.streamSend(id, Buffer.from('x'), false)
   p.advance()
   p.srv.poll()
   p.srv.streamShutdown(id, 'read', 9)
   p.advance()
+  return id
+}
+
+test('pollInto: a writable stream the peer stopped comes as -id - 1', () => {
+  const p = established(new NativePair())
+  const out = new Float64Array(7 + 16)
+  const id = stoppedByServer(p)
   p.client.pollInto(out)
   const writable = Array.from(out.subarray(7 + out[4] + out[5], 7 + out[4] + out[5] + out[6]))
   assert.deepEqual(writable, [-id - 1])
@@ -559,12 +565,7 @@ test('pollInto: a writable stream the peer stopped comes as -id - 1', () => {
   assert.equal(thrown(() => p.client.streamCapacity(id)).wireCode, 9)
   // poll() reports the stop without a code: none is kept for it.
   const q = established(new NativePair())
-  const id2 = /** @type {number} */ (q.client.openStream(true))
-  q.client.streamSend(id2, Buffer.from('x'), false)
-  q.advance()
-  q.srv.poll()
-  q.srv.streamShutdown(id2, 'read', 9)
-  q.advance()
+  const id2 = stoppedByServer(q)
   assert.deepEqual(q.client.poll().writable, [id2])
   assert.equal(q.client.takeStopCode(id2), null)
 })
