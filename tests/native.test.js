@@ -570,6 +570,40 @@ test('pollInto: a writable stream the peer stopped comes as -id - 1', () => {
   assert.equal(q.client.takeStopCode(id2), null)
 })
 
+test('a RESET_STREAM over data reported but not read reports the stream again, with only its end left', () => {
+  const p = established(new NativePair())
+  const id = /** @type {number} */ (p.client.openStream(true))
+  p.client.streamSend(id, Buffer.from('unread'), false)
+  p.advance()
+  assert.deepEqual(p.srv.poll().readable, [id])
+  assert.equal(p.srv.streamEndLeft(id), false)
+  p.client.streamShutdown(id, 'write', 5)
+  p.advance()
+  assert.deepEqual(p.srv.poll().readable, [id], 'the reset is reported though nothing was read')
+  assert.equal(p.srv.streamEndLeft(id), true)
+  assert.equal(thrown(() => readAll(p.srv, id)).wireCode, 5)
+})
+
+test('a STOP_SENDING is reported while the connection has no send credit', () => {
+  const p = established(new NativePair({ client: { ...clientOptions(), initialMaxData: 32 * 1024 } }))
+  const [stopped, bulk] = [0, 1].map(() => {
+    const id = /** @type {number} */ (p.client.openStream(true))
+    p.client.streamSend(id, Buffer.from('x'), false)
+    return id
+  })
+  p.advance()
+  for (const id of [stopped, bulk]) readAll(p.srv, id)
+  // The client reads nothing, so the server's connection credit stays spent.
+  let sent = 0
+  for (let i = 0; i < 16; i++, p.advance()) sent += p.srv.streamSend(bulk, Buffer.alloc(4096), false)
+  assert.ok(sent < 64 * 1024 && p.srv.streamCapacity(bulk) === 0, 'the connection credit is spent')
+  p.srv.poll()
+  p.client.streamShutdown(stopped, 'read', 6)
+  p.advance()
+  assert.deepEqual(p.srv.poll().writable, [stopped])
+  assert.equal(thrown(() => p.srv.streamCapacity(stopped)).wireCode, 6)
+})
+
 test('flushToFd: refuses a short state array and a bad fd', () => {
   const p = established(new NativePair())
   assert.equal(thrown(() => p.client.flushToFd(-1, 8, new Float64Array(2))).code, 'ERR_QUIC_INVALID_ARGUMENT')
