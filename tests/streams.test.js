@@ -217,6 +217,37 @@ for (const [when, pause] of /** @type {const} */ ([['with its last data', 0], ['
   assert.equal(serverConn.streams.size, 0, 'the server still holds the stream')
 })
 
+test('a STOP_SENDING reaches a stream while the connection has no credit left to send', async (t) => {
+  const server = await startServer(t)
+  /** @type {import('../index').QUICStream[]} */
+  const streams = []
+  /** @type {any} */
+  let serverConn
+  onServerStreams(server, async (s, conn) => {
+    serverConn = conn
+    streams.push(s)
+    await s.read()
+    // The first stream writes until the client's connection window is spent (the client reads
+    // nothing); the second is left alone, its write side open.
+    if (streams.length === 1) await s.write(Buffer.alloc(MiB)).catch(() => {})
+  })
+  const client = await connect(t, server.port, { config: { initialMaxData: 64 * 1024 } })
+  const bulk = client.connection.newStream()
+  await bulk.write(Buffer.from('b'))
+  for (let i = 0; i < 200 && streams.length < 1; i++) await sleep(10)
+  await sleep(100)
+  const s = client.connection.newStream()
+  await s.write(Buffer.from('v'))
+  for (let i = 0; i < 200 && streams.length < 2; i++) await sleep(10)
+  s.cancel(new Error('gone'))
+  const ss = streams[1]
+  for (let i = 0; i < 200 && !(ss?.readClosed && ss.writeClosed); i++) await sleep(10)
+  assert.ok(ss.readClosed && ss.writeClosed, `read closed ${ss.readClosed}, write closed ${ss.writeClosed}`)
+  await assert.rejects(ss.write(Buffer.from('x')), errors.ErrorQUICStreamPeerWrite)
+  assert.equal(serverConn.streams.size, 1, 'only the blocked stream is held')
+  assert.equal(streams[0].writeClosed, false, 'the first stream still waits for credit')
+})
+
 test('a FIN that arrives in a frame of its own while nobody reads still ends the stream cleanly for a later read', async (t) => {
   const server = await startServer(t)
   /** @type {Promise<Uint8Array | null>} */
