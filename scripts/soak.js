@@ -4,7 +4,8 @@
 // relay (loss, reordering, duplication, corruption, delay), whether the client's NAT mapping
 // changes mid-transfer, a stream count and size, Web Streams or direct calls on the server, and
 // how the server ends its streams; then echoes every stream byte-exact through the relay. A run
-// that fails or makes no progress for 15 s is reported with its seed and both sides' state.
+// that fails or makes no progress for 15 s, leaves the server holding streams, or has the
+// server read a cancelled stream to a clean end is reported with its seed and both sides' state.
 //
 //   node scripts/soak.js [runs = 20] [first seed = 1]
 //
@@ -63,26 +64,38 @@ function plan(seed) {
  * @param {ReturnType<typeof plan>} p
  */
 async function echo(s, p) {
+  // A stream that ends cleanly has all of its bytes: a cancelled one must end with its reset.
+  let got = 0
+  const ended = () => {
+    if (got !== p.size) truncated.push(`stream ${s.streamId} ended cleanly after ${got} of ${p.size} bytes`)
+  }
   if (p.web) {
     const reader = s.readable.getReader()
     const writer = s.writable.getWriter()
     for (;;) {
       const { value, done } = await reader.read()
       if (done) break
+      got += value.length
       await writer.write(value)
     }
+    ended()
     await writer.close()
     return
   }
   let last = null
   for (let c = await s.read(); c != null; c = await s.read()) {
+    got += c.length
     if (last != null) await s.write(last)
     last = c
   }
+  ended()
   if (last != null && p.finWithData) return s.end(last)
   if (last != null) await s.write(last)
   await s.end()
 }
+
+/** What the server read to a clean end short of the stream's size, in the current run. @type {string[]} */
+const truncated = []
 
 /** @param {import('../index').QUICConnection | null | undefined} c */
 function describe(c) {
@@ -94,6 +107,7 @@ function describe(c) {
 /** One run; resolves whether it passed. @param {number} seed */
 async function run(seed) {
   const p = plan(seed)
+  truncated.length = 0
   if (process.env.SOAK_VERBOSE) console.log(JSON.stringify(p))
   const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert, applicationProtos: ['soak'] } })
   await server.start({ host: '127.0.0.1', port: 0 })
@@ -163,6 +177,7 @@ async function run(seed) {
       if (performance.now() - settled > STALL_MS) throw new Error(`the server still holds ${/** @type {any} */ (serverConn).streams.size} streams`)
       await sleep(50)
     }
+    if (truncated.length > 0) throw new Error(`the server read truncated streams as complete: ${truncated.join('; ')}`)
     return true
   } catch (err) {
     console.log(`FAIL seed ${seed} after ${Math.round(performance.now() - t0)} ms: ${/** @type {Error} */ (err)?.message ?? err}`)

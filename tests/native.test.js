@@ -604,6 +604,56 @@ test('a STOP_SENDING is reported while the connection has no send credit', () =>
   assert.equal(thrown(() => p.srv.streamCapacity(stopped)).wireCode, 6)
 })
 
+test('a RESET_STREAM after the FIN, with the data not yet read, is reported and read as the reset', () => {
+  const p = established(new NativePair())
+  const id = /** @type {number} */ (p.client.openStream(true))
+  p.client.streamSend(id, Buffer.from('hello'), true)
+  p.advance()
+  assert.deepEqual(p.srv.poll().readable, [id])
+  assert.equal(p.client.streamShutdown(id, 'write', 8), true)
+  p.advance()
+  assert.deepEqual(p.srv.poll().readable, [id], 'the reset is reported')
+  assert.equal(p.srv.streamEndLeft(id), true)
+  assert.equal(thrown(() => readAll(p.srv, id)).wireCode, 8)
+})
+
+test('a stream reset with data still unsent sends no FIN: a peer that misses the RESET_STREAM never sees a clean end', async () => {
+  const many = { initialMaxStreamsBidi: 1000 }
+  const p = established(new NativePair({ client: { ...clientOptions(), ...many }, server: { ...serverOptions(), ...many } }))
+  const ids = Array.from({ length: 400 }, () => {
+    const id = /** @type {number} */ (p.client.openStream(true))
+    p.client.streamSend(id, Buffer.from('hello'), false)
+    return id
+  })
+  p.advance()
+  for (const id of ids) assert.deepEqual(readAll(p.srv, id), { data: Buffer.from('hello'), fin: false })
+  // More data waits unsent when the streams are reset; their RESET_STREAM frames take more than
+  // a packet, and the first is lost.
+  for (const id of ids) p.client.streamSend(id, Buffer.from('world'), false)
+  for (const id of ids) p.client.streamShutdown(id, 'write', 3)
+  assert.ok(p.flight(p.client, p.srv, p.caddr, (i) => i >= 1) > 1)
+  const clean = ids.filter((id) => {
+    try {
+      return readAll(p.srv, id).fin
+    } catch {
+      return false
+    }
+  })
+  assert.deepEqual(clean, [], 'streams that read as finished though the client sent half of their data')
+  // The lost resets come again (after the loss timer), and every stream ends with one.
+  const codes = new Set()
+  for (let round = 0; round < 20 && !ids.every((id) => p.srv.streamFinished(id)); round++) {
+    await new Promise((resolve) => setTimeout(resolve, (p.client.timeout() ?? 0) + 1))
+    p.client.onTimeout()
+    p.advance()
+    for (const id of ids) {
+      if (p.srv.streamReadable(id)) codes.add(thrown(() => readAll(p.srv, id)).wireCode)
+    }
+  }
+  assert.ok(ids.every((id) => p.srv.streamFinished(id)), 'every stream ends')
+  assert.deepEqual([...codes], [3])
+})
+
 test('flushToFd: refuses a short state array and a bad fd', () => {
   const p = established(new NativePair())
   assert.equal(thrown(() => p.client.flushToFd(-1, 8, new Float64Array(2))).code, 'ERR_QUIC_INVALID_ARGUMENT')
