@@ -2,10 +2,11 @@
 'use strict'
 // Soak runs, not part of `npm test`: each run picks, from its seed, an impairment of the lossy
 // relay (loss, reordering, duplication, corruption, delay), whether the client's NAT mapping
-// changes mid-transfer, a stream count and size, Web Streams or direct calls on the server, and
-// how the server ends its streams; then echoes every stream byte-exact through the relay. A run
-// that fails or makes no progress for 15 s, leaves the server holding streams, or has the
-// server read a cancelled stream to a clean end is reported with its seed and both sides' state.
+// changes mid-transfer, a stream count and size, Web Streams or direct calls on the server, how
+// the server ends its streams and which streams either side cancels halfway; then echoes every
+// stream byte-exact through the relay. A run that fails or makes no progress for 15 s, leaves
+// either side holding streams, or has the server read a cancelled stream to a clean end is
+// reported with its seed and both sides' state.
 //
 //   node scripts/soak.js [runs = 20] [first seed = 1]
 //
@@ -54,8 +55,13 @@ function plan(seed) {
     // Every fourth stream cancelled by the client halfway through its writes (RESET_STREAM and
     // STOP_SENDING under the same impairment).
     cancels: rnd() < 0.3,
+    // Every fourth stream (another quarter) cancelled by the server once it has read half.
+    serverCancels: rnd() < 0.3,
   }
 }
+
+/** Whether the server cancels stream `i` of a run (the client's i-th stream). @param {ReturnType<typeof plan>} p @param {number} i */
+const serverCancels = (p, i) => p.serverCancels && i % 4 === 1
 
 /**
  * The server echoes each stream: through Web Streams, or direct calls ending with the last chunk
@@ -66,6 +72,13 @@ function plan(seed) {
 async function echo(s, p) {
   // A stream that ends cleanly has all of its bytes: a cancelled one must end with its reset.
   let got = 0
+  const cancelling = serverCancels(p, /** @type {number} */ (s.streamId) / 4)
+  /** Cancels the stream once half of it came in (then the echo stops); whether it did. */
+  const cancelled = () => {
+    if (!cancelling || 2 * got < p.size) return false
+    s.cancel(new Error('soak server'))
+    return true
+  }
   const ended = () => {
     if (got !== p.size) truncated.push(`stream ${s.streamId} ended cleanly after ${got} of ${p.size} bytes`)
   }
@@ -76,6 +89,7 @@ async function echo(s, p) {
       const { value, done } = await reader.read()
       if (done) break
       got += value.length
+      if (cancelled()) return
       await writer.write(value)
     }
     ended()
@@ -85,6 +99,7 @@ async function echo(s, p) {
   let last = null
   for (let c = await s.read(); c != null; c = await s.read()) {
     got += c.length
+    if (cancelled()) return
     if (last != null) await s.write(last)
     last = c
   }
@@ -149,6 +164,18 @@ async function run(seed) {
       })()
       reading.catch(() => {})
       const cancelAt = p.cancels && i % 4 === 3 ? Math.floor(data.length / CHUNK / 2) * CHUNK : -1
+      if (serverCancels(p, i)) {
+        // The server cancels halfway: this side's writes and its read end with the server's
+        // codes, promptly and without a hang.
+        try {
+          for (let off = 0; off < data.length; off += CHUNK) await s.write(data.subarray(off, off + CHUNK))
+          await s.end()
+        } catch {
+          // STOP_SENDING
+        }
+        await reading.then(() => Promise.reject(new Error(`stream ${i}: read to the end though the server cancelled it`)), () => {})
+        return
+      }
       for (let off = 0; off < data.length; off += CHUNK) {
         if (off === cancelAt) {
           s.cancel(new Error('soak'))
@@ -171,10 +198,10 @@ async function run(seed) {
       if (performance.now() - progressAt > STALL_MS) throw new Error(`no progress for ${STALL_MS / 1000} s`)
       if (performance.now() - t0 > RUN_MS) throw new Error(`still running after ${RUN_MS / 1000} s`)
     }
-    // Nothing left behind: the server lets go of every stream (bounded).
+    // Nothing left behind: both sides let go of every stream (bounded).
     const settled = performance.now()
-    while (/** @type {any} */ (serverConn)?.streams.size > 0) {
-      if (performance.now() - settled > STALL_MS) throw new Error(`the server still holds ${/** @type {any} */ (serverConn).streams.size} streams`)
+    while (/** @type {any} */ (serverConn)?.streams.size > 0 || conn.streams.size > 0) {
+      if (performance.now() - settled > STALL_MS) throw new Error(`the server still holds ${/** @type {any} */ (serverConn).streams.size} streams, the client ${conn.streams.size}`)
       await sleep(50)
     }
     if (truncated.length > 0) throw new Error(`the server read truncated streams as complete: ${truncated.join('; ')}`)
