@@ -129,6 +129,43 @@ test('our client → aioquic server: the server closes with a code and reason, w
   assert.equal(ev.detail.data.reason.toString(), 'bye now')
 })
 
+/** Stream codes as numbers both ways: a number given as the reason is the code. */
+const numericCodes = {
+  reasonToCode: (/** @type {string} */ _type, /** @type {unknown} */ reason) => (typeof reason === 'number' ? reason : 0),
+  codeToReason: (/** @type {string} */ _type, /** @type {number} */ code) => code,
+}
+
+/**
+ * How each side of `s` ends while this side keeps reading and writing (bounded): the read's and
+ * the writes' errors, or null for a side that ended cleanly.
+ * @param {import('../index').QUICStream} s
+ */
+async function sidesEnd(s) {
+  const [read, write] = await Promise.allSettled([
+    (async () => {
+      while ((await s.read()) != null);
+    })(),
+    (async () => {
+      for (let i = 0; i < 200; i++, await sleep(10)) await s.write(Buffer.from('more'))
+    })(),
+  ])
+  return [read, write].map((r) => (r.status === 'rejected' ? r.reason : null))
+}
+
+test('our client → aioquic server: a stream the server resets and stops ends both our sides with its code', opts, async (t) => {
+  const port = await aioquicServer(t)
+  const c = await ourClient(t, port, numericCodes)
+  const s = c.connection.newStream()
+  await s.write(Buffer.from('cancel:9'))
+  const [read, write] = await sidesEnd(s)
+  assert.ok(read instanceof errors.ErrorQUICStreamPeerRead, String(read))
+  assert.equal(read.data.code, 9)
+  assert.ok(write instanceof errors.ErrorQUICStreamPeerWrite, String(write))
+  assert.equal(write.data.code, 9)
+  for (let i = 0; i < 100 && c.connection.streams.size > 0; i++) await sleep(10)
+  assert.equal(c.connection.streams.size, 0)
+})
+
 test('our client → aioquic server: mutual TLS, and idle timeout', opts, async (t) => {
   const port = await aioquicServer(t, ['--ca', fx('ca.crt')])
   const c = await ourClient(t, port, { config: { ...fixtures.client } })
@@ -195,6 +232,28 @@ test('aioquic client → our server: key update, close with code and reason, ret
   assert.equal((await aioquicClient(v6.port, ['--host', '::1', '--scenario', 'echo'])).ok, true)
   const mtls = await ourServer(t, { config: { verifyPeer: true, ca: fixtures.ca } })
   assert.equal((await aioquicClient(mtls.port, ['--scenario', 'echo', '--cert', fx('client.crt'), '--key', fx('client.key')])).ok, true)
+})
+
+test('aioquic client → our server: RESET_STREAM and STOP_SENDING both ways carry their codes', opts, async (t) => {
+  const server = await startServer(t, { ...numericCodes, config: { applicationProtos: ALPN } })
+  /** @type {unknown[][]} */
+  const ends = []
+  onServerStreams(server, async (s) => {
+    const first = Buffer.from(/** @type {Uint8Array} */ (await s.read())).toString()
+    // "cancel:<code>": this side resets and stops the stream; anything else is written back
+    // until the client's RESET_STREAM and STOP_SENDING end it.
+    if (first.startsWith('cancel:')) s.cancel(Number(first.slice(7)))
+    else ends.push(await sidesEnd(s))
+  })
+  const seen = await aioquicClient(server.port, ['--scenario', 'cancel'])
+  // The client's STOP_SENDING (8) is answered with a RESET_STREAM carrying its code.
+  assert.deepEqual(seen, { ok: true, a: { reset: 8 }, b: { reset: 9, stop: 9 } })
+  for (let i = 0; i < 100 && ends.length === 0; i++) await sleep(10)
+  const [read, write] = ends[0]
+  assert.ok(read instanceof errors.ErrorQUICStreamPeerRead, String(read))
+  assert.equal(/** @type {any} */ (read).data.code, 7)
+  assert.ok(write instanceof errors.ErrorQUICStreamPeerWrite, String(write))
+  assert.equal(/** @type {any} */ (write).data.code, 8)
 })
 
 test('aioquic client → our server: idle timeout on both sides', opts, async (t) => {

@@ -2,7 +2,8 @@
 
 Server: echoes every stream (as data arrives, FIN with FIN) and every DATAGRAM; a stream whose
 first bytes are b"close:<code>:<reason>" makes it close the connection with that application
-error. Prints {"port": N} once listening.
+error, and one whose first bytes are b"cancel:<code>" is reset and stopped with that code.
+Prints {"port": N} once listening.
 
 Client: runs one scenario against a server and prints one JSON line with what it saw.
 """
@@ -12,6 +13,7 @@ import asyncio
 import hashlib
 import json
 import os
+import re
 import ssl
 import sys
 
@@ -21,6 +23,7 @@ from aioquic.quic.events import (
     ConnectionTerminated,
     DatagramFrameReceived,
     HandshakeCompleted,
+    StopSendingReceived,
     StreamDataReceived,
     StreamReset,
 )
@@ -30,11 +33,23 @@ ALPN = ["quic-interop"]
 
 
 class EchoServer(QuicConnectionProtocol):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cancelled = set()
+
     def quic_event_received(self, event):
         if isinstance(event, StreamDataReceived):
+            if event.stream_id in self.cancelled:
+                return
             if event.data.startswith(b"close:"):
                 _, code, reason = event.data.decode().split(":", 2)
                 self._quic.close(error_code=int(code), reason_phrase=reason)
+            elif event.data.startswith(b"cancel:"):
+                # Later bytes may come in the same event: the code is the digits that follow.
+                code = int(re.match(rb"cancel:(\d+)", event.data).group(1))
+                self._quic.reset_stream(event.stream_id, code)
+                self._quic.stop_stream(event.stream_id, code)
+                self.cancelled.add(event.stream_id)
             else:
                 self._quic.send_stream_data(event.stream_id, event.data, event.end_stream)
             self.transmit()
@@ -49,6 +64,8 @@ class Client(QuicConnectionProtocol):
         self.streams = {}
         self.datagrams = asyncio.Queue()
         self.terminated = asyncio.get_event_loop().create_future()
+        # stream id -> {"reset": code, "stop": code} as the server's frames arrive
+        self.ended = {}
 
     def quic_event_received(self, event):
         if isinstance(event, StreamDataReceived):
@@ -56,7 +73,10 @@ class Client(QuicConnectionProtocol):
             buf += event.data
             if event.end_stream and not fut.done():
                 fut.set_result(bytes(buf))
+        elif isinstance(event, StopSendingReceived):
+            self.ended.setdefault(event.stream_id, {})["stop"] = event.error_code
         elif isinstance(event, StreamReset):
+            self.ended.setdefault(event.stream_id, {})["reset"] = event.error_code
             entry = self.streams.get(event.stream_id)
             if entry and not entry[1].done():
                 entry[1].set_exception(RuntimeError(f"reset {event.error_code}"))
@@ -158,6 +178,25 @@ async def run_client(args):
             ev = await asyncio.wait_for(client.terminated, 10)
             result["errorCode"] = ev.error_code
             result["reason"] = ev.reason_phrase
+            result["ok"] = True
+        elif s == "cancel":
+            # A: this side resets (7) and stops (8) a stream it wrote to; B: it asks the server
+            # to cancel a stream with code 9. Reported: the codes the server's frames carried.
+            a = client._quic.get_next_available_stream_id()
+            client._quic.send_stream_data(a, b"partial", False)
+            client.transmit()
+            await asyncio.sleep(0.1)
+            client._quic.reset_stream(a, 7)
+            client._quic.stop_stream(a, 8)
+            b = client._quic.get_next_available_stream_id()
+            client._quic.send_stream_data(b, b"cancel:9", False)
+            client.transmit()
+            for _ in range(100):
+                if "reset" in client.ended.get(a, {}) and len(client.ended.get(b, {})) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            result["a"] = client.ended.get(a, {})
+            result["b"] = client.ended.get(b, {})
             result["ok"] = True
         elif s == "idle":
             ev = await asyncio.wait_for(client.terminated, 10)
