@@ -3,8 +3,8 @@
 // Soak runs, not part of `npm test`: each run picks, from its seed, an impairment of the lossy
 // relay (loss, reordering, duplication, corruption, delay), whether the client's NAT mapping
 // changes mid-transfer, a stream count and size, Web Streams or direct calls on either side, how
-// the server ends its streams and which streams either side cancels halfway; then echoes every
-// stream byte-exact through the relay. A run that fails or makes no progress for 15 s, leaves
+// the server ends its streams, which streams either side cancels halfway and whether the client
+// destroys its connection mid-transfer; then echoes every stream byte-exact through the relay. A run that fails or makes no progress for 15 s, leaves
 // either side holding streams, or has the server read a cancelled stream to a clean end is
 // reported with its seed and both sides' state.
 //
@@ -59,6 +59,9 @@ function plan(seed) {
     serverCancels: rnd() < 0.3,
     // The client through Web Streams (its cancel: the writer's abort and the reader's cancel).
     clientWeb: rnd() < 0.5,
+    // The client's connection destroyed (forced) this many ms in: every stream call on the
+    // client must settle at once, and the client hold no stream.
+    closeAtMs: rnd() < 0.15 ? 20 + Math.floor(rnd() * 400) : -1,
   }
 }
 
@@ -229,7 +232,9 @@ async function run(seed) {
       if (!back.equals(data)) throw new Error(`stream ${i}: the echo differs (${back.length} of ${data.length} bytes)`)
     })
     if (p.rebindAtMs >= 0) setTimeout(() => relay.rebind().catch(() => {}), p.rebindAtMs)
-    const all = Promise.all(work)
+    if (p.closeAtMs >= 0) setTimeout(() => client?.destroy({ force: true }).catch(() => {}), p.closeAtMs)
+    // With the connection destroyed, streams fail: only that they all settle counts.
+    const all = p.closeAtMs >= 0 ? Promise.allSettled(work) : Promise.all(work)
     all.catch(() => {})
     for (;;) {
       const done = await Promise.race([all.then(() => true), sleep(1000).then(() => false)])
@@ -237,9 +242,11 @@ async function run(seed) {
       if (performance.now() - progressAt > STALL_MS) throw new Error(`no progress for ${STALL_MS / 1000} s`)
       if (performance.now() - t0 > RUN_MS) throw new Error(`still running after ${RUN_MS / 1000} s`)
     }
-    // Nothing left behind: both sides let go of every stream (bounded).
+    // Nothing left behind: both sides let go of every stream (bounded). A server whose client
+    // was destroyed waits for the CONNECTION_CLOSE, or its idle timeout if that was lost.
     const settled = performance.now()
-    while (/** @type {any} */ (serverConn)?.streams.size > 0 || conn.streams.size > 0) {
+    const serverHeld = () => (p.closeAtMs >= 0 ? 0 : /** @type {any} */ (serverConn)?.streams.size ?? 0)
+    while (serverHeld() > 0 || conn.streams.size > 0) {
       if (performance.now() - settled > STALL_MS) throw new Error(`the server still holds ${/** @type {any} */ (serverConn).streams.size} streams, the client ${conn.streams.size}`)
       await sleep(50)
     }
