@@ -4,9 +4,9 @@
 // relay (loss, reordering, duplication, corruption, delay), whether the client's NAT mapping
 // changes mid-transfer, a stream count and size, Web Streams or direct calls on either side, how
 // the server ends its streams, which streams either side cancels halfway and whether the client
-// destroys its connection mid-transfer; then echoes every stream byte-exact through the relay. A run that fails or makes no progress for 15 s, leaves
-// either side holding streams, or has the server read a cancelled stream to a clean end is
-// reported with its seed and both sides' state.
+// destroys its connection mid-transfer; then echoes every stream byte-exact through the relay. A
+// run that fails or makes no progress for 15 s, leaves either side holding streams, or has the
+// server read a cancelled stream to a clean end is reported with its seed and both sides' state.
 //
 //   node scripts/soak.js [runs = 20] [first seed = 1]
 //
@@ -105,10 +105,12 @@ const serverCancels = (p, i) => p.serverCancels && i % 4 === 1
 /**
  * The server echoes each stream: through Web Streams, or direct calls ending with the last chunk
  * (`end(chunk)`) or with a FIN of its own (`end()`).
+ * A stream that ends cleanly short of its size is noted in `truncated`.
  * @param {import('../index').QUICStream} s
  * @param {ReturnType<typeof plan>} p
+ * @param {string[]} truncated
  */
-async function echo(s, p) {
+async function echo(s, p, truncated) {
   // A stream that ends cleanly has all of its bytes: a cancelled one must end with its reset.
   let got = 0
   const cancelling = serverCancels(p, /** @type {number} */ (s.streamId) / 4)
@@ -148,9 +150,6 @@ async function echo(s, p) {
   await s.end()
 }
 
-/** What the server read to a clean end short of the stream's size, in the current run. @type {string[]} */
-const truncated = []
-
 /** @param {import('../index').QUICConnection | null | undefined} c */
 function describe(c) {
   if (c == null) return 'none'
@@ -161,7 +160,8 @@ function describe(c) {
 /** One run; resolves whether it passed. @param {number} seed */
 async function run(seed) {
   const p = plan(seed)
-  truncated.length = 0
+  /** What the server read to a clean end short of the stream's size. @type {string[]} */
+  const truncated = []
   if (process.env.SOAK_VERBOSE) console.log(JSON.stringify(p))
   const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert, applicationProtos: ['soak'] } })
   await server.start({ host: '127.0.0.1', port: 0 })
@@ -171,7 +171,7 @@ async function run(seed) {
     const conn = /** @type {any} */ (e).detail
     serverConn = conn
     conn.addEventListener(events.EventQUICConnectionStream.name, (/** @type {any} */ se) => {
-      echo(se.detail, p).catch(() => {
+      echo(se.detail, p, truncated).catch(() => {
         // The client's side reports the run's failure.
       })
     })
@@ -204,30 +204,29 @@ async function run(seed) {
       })()
       reading.catch(() => {})
       const cancelAt = p.cancels && i % 4 === 3 ? Math.floor(data.length / CHUNK / 2) * CHUNK : -1
-      if (serverCancels(p, i)) {
-        // The server cancels halfway: this side's writes and its read end with the server's
-        // codes, promptly and without a hang.
-        try {
-          for (let off = 0; off < data.length; off += CHUNK) await calls.write(data.subarray(off, off + CHUNK))
-          await calls.end()
-        } catch {
-          // STOP_SENDING
+      const serverCancelled = serverCancels(p, i)
+      try {
+        for (let off = 0; off < data.length; off += CHUNK) {
+          if (off === cancelAt) {
+            calls.cancel(new Error('soak'))
+            // Both sides end, promptly and without a hang: the read with the cancel's error (a Web
+            // Streams reader's cancel ends it as done instead), never with the whole echo.
+            const back = await reading.catch(() => null)
+            if (back != null && (!p.clientWeb || back.equals(data))) throw new Error(`stream ${i}: read to the end after its cancel`)
+            return
+          }
+          await calls.write(data.subarray(off, off + CHUNK))
         }
+        await calls.end()
+      } catch (e) {
+        // The server's STOP_SENDING, when it cancels this stream.
+        if (!serverCancelled) throw e
+      }
+      if (serverCancelled) {
+        // The read ends with the server's code too, promptly and without a hang.
         await reading.then(() => Promise.reject(new Error(`stream ${i}: read to the end though the server cancelled it`)), () => {})
         return
       }
-      for (let off = 0; off < data.length; off += CHUNK) {
-        if (off === cancelAt) {
-          calls.cancel(new Error('soak'))
-          // Both sides end, promptly and without a hang: the read with the cancel's error (a Web
-          // Streams reader's cancel ends it as done instead), never with the whole echo.
-          const back = await reading.catch(() => null)
-          if (back != null && (!p.clientWeb || back.equals(data))) throw new Error(`stream ${i}: read to the end after its cancel`)
-          return
-        }
-        await calls.write(data.subarray(off, off + CHUNK))
-      }
-      await calls.end()
       const back = await reading
       if (!back.equals(data)) throw new Error(`stream ${i}: the echo differs (${back.length} of ${data.length} bytes)`)
     })
