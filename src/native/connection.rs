@@ -417,11 +417,13 @@ impl Connection {
 
     /// Walks quiche's readable and writable sets once: peer streams seen for the first time go
     /// to `opened` (lower ids of their kind first), then the ids to `readable` and `writable`.
+    /// With `keep_stop_codes`, the code of each stopped stream is kept for `takeStopCode`.
     fn collect_streams(
         &mut self,
         opened: &mut impl Extend<u64>,
         readable: &mut impl Extend<u64>,
         writable: &mut impl Extend<u64>,
+        keep_stop_codes: bool,
     ) {
         self.issue_scids();
         while let Some(id) = self.conn.stream_readable_next() {
@@ -433,7 +435,9 @@ impl Connection {
             // Said here, the peer's STOP_SENDING costs JS no call per writable stream to find out.
             let stopped = match self.conn.stream_capacity(id) {
                 Err(quiche::Error::StreamStopped(code)) => {
-                    self.stop_codes.push((id, code));
+                    if keep_stop_codes {
+                        self.stop_codes.push((id, code));
+                    }
                     true
                 }
                 _ => false,
@@ -481,10 +485,8 @@ impl Connection {
 
     pub fn poll_raw(&mut self) -> ConnectionEvents {
         let (mut opened, mut readable, mut writable) = (Vec::new(), Vec::new(), Vec::new());
-        self.collect_streams(&mut opened, &mut readable, &mut writable);
         // This form reports no stop codes: none is kept for `takeStopCode`, or they would pile up.
-        self.stop_codes
-            .retain(|&(id, _)| !writable.contains(&(id | poll_slots::STOPPED_BIT)));
+        self.collect_streams(&mut opened, &mut readable, &mut writable, false);
         let extras = self.collect_extras();
         let f = |ids: Vec<u64>| {
             ids.into_iter()
@@ -521,7 +523,7 @@ impl Connection {
         let mut q = std::mem::take(&mut self.backlog);
         if q.iter().all(|k| k.is_empty()) {
             let [opened, readable, writable] = &mut q;
-            self.collect_streams(opened, readable, writable);
+            self.collect_streams(opened, readable, writable, true);
             let x = self.collect_extras();
             if !x.scids_issued.is_empty()
                 || !x.scids_retired.is_empty()
