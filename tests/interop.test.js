@@ -320,8 +320,13 @@ test('NAT rebinding in both directions with aioquic: the transfer completes', op
       e.detail.addEventListener(events.EventQUICConnectionPeerMigrated.name, () => resolve(true))
     })
   })
+  let finished = false
   const result = aioquicClient(relay2Port, ['--scenario', 'echo', '--size', String(8 * 1024 * 1024)])
-  await sleep(300)
+  result.finally(() => (finished = true)).catch(() => {})
+  // Rebind mid-transfer: a fixed delay sometimes fell before Python had sent its first datagram,
+  // so the "new" port was the only one the server ever saw.
+  for (let i = 0; i < 200 && relay2.stats.forwarded < 500 && !finished; i++) await sleep(25)
+  assert.ok(relay2.stats.forwarded >= 500 && !finished, `not mid-transfer: ${relay2.stats.forwarded} datagrams forwarded`)
   await relay2.rebind()
   assert.equal((await result).ok, true)
   assert.equal(await Promise.race([migrated, sleep(2000).then(() => false)]), true, 'the server did not follow the new address')
