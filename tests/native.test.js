@@ -742,6 +742,26 @@ test('a data-less FIN lost in flight is sent again though the ACK for the data c
   assert.deepEqual(readAll(p.client, id), { data: Buffer.from('reply'), fin: true })
 })
 
+// quiche 0.30 took the final size from a retransmitted frame whose data the application had
+// read already, then dropped the frame whole: the stream ended without ever being reported
+// readable again (patched by patches/quiche-0.30.0-stream-stale-data-fin.patch).
+test('a FIN that comes again with data already read (its own packet lost) is reported, and read as the end', async () => {
+  const p = established(new NativePair())
+  const id = replyStarted(p)
+  p.client.poll()
+  assert.deepEqual(readAll(p.client, id), { data: Buffer.from('reply'), fin: false })
+  // The FIN goes alone and is lost, and so is the client's ACK for "reply".
+  p.srv.streamSend(id, Buffer.alloc(0), true)
+  assert.ok(p.flight(p.srv, p.client, p.saddr, () => false) > 0, 'the FIN left, and was lost')
+  assert.ok(p.flight(p.client, p.srv, p.caddr, () => false) > 0, 'the ACK left, and was lost')
+  // The server's probe timeout sends "reply" and the FIN again, in one frame.
+  await new Promise((resolve) => setTimeout(resolve, (p.srv.timeout() ?? 0) + 1))
+  p.srv.onTimeout()
+  assert.ok(p.flight(p.srv, p.client, p.saddr) > 0, 'no probe')
+  assert.ok(p.client.poll().readable.includes(id), 'the stream was not reported readable')
+  assert.deepEqual(readAll(p.client, id), { data: Buffer.alloc(0), fin: true })
+})
+
 /**
  * Exchanges packets until the client has read stream `id` to its FIN (at most `rounds` rounds);
  * `more` runs before each, and a round that read nothing lets quiche's timers fire first.
