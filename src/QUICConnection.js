@@ -148,6 +148,8 @@ class QUICConnection extends QUICEventTarget {
     this.flushImmediate = null
     /** Datagrams of a batch were handled: its flush comes after the listeners' microtasks. */
     this.flushAhead = false
+    /** The batch's first reply has been sent at once (see `markDirty`). */
+    this.replied = false
     this.runFlush = () => {
       this.flushImmediate = null
       this.flush()
@@ -243,6 +245,7 @@ class QUICConnection extends QUICEventTarget {
     // the connection as soon as it is handed out, and quiche will not send a close before it.
     const deferred = this.state === 'running'
     this.flushAhead = deferred
+    this.replied = false
     this.service(deferred)
   }
 
@@ -256,13 +259,24 @@ class QUICConnection extends QUICEventTarget {
   /**
    * @internal Marks the connection for one flush in the next check phase: every write and read
    * of this turn shares it, so many small streams fill packets together (a flush per microtask
-   * measured 2× fewer streams/s).
+   * measured 2× fewer streams/s). During a received batch the batch's own flush
+   * (`flushReceived`) comes after the listeners' microtasks instead, except for the first
+   * `reply` (data written): that one leaves at once, with the batch's ACKs, rather than after
+   * whatever else the listeners do in those microtasks (a request-response peer answers a round
+   * trip sooner). Later replies of the batch still share its flush.
+   * @param {boolean} [reply] stream data or a datagram was queued
    * @transmits
    */
-  markDirty() {
-    // During a received batch the batch's own flush (`flushReceived`) comes right after: an
-    // immediate per round trip would only be set and cleared.
-    if (this.flushImmediate != null || this.flushAhead || this.released) return
+  markDirty(reply = false) {
+    if (this.flushAhead) {
+      // Not from inside a poll (a stream event's listener): that batch is still being read.
+      if (reply && !this.replied && !servicing && !this.released) {
+        this.replied = true
+        this.flush()
+      }
+      return
+    }
+    if (this.flushImmediate != null || this.released) return
     this.flushImmediate = setImmediate(this.runFlush)
   }
 
@@ -620,7 +634,7 @@ class QUICConnection extends QUICEventTarget {
    */
   sendDatagram(data) {
     const ok = this.native.dgramSend(data)
-    this.markDirty()
+    this.markDirty(ok)
     return ok
   }
 

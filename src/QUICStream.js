@@ -590,7 +590,7 @@ class QUICStream extends QUICEventTarget {
   /** The FIN was handed over to the native stream. */
   finSent() {
     this.finishWrite()
-    this.connection.markDirty()
+    this.connection.markDirty(true)
   }
 
   /**
@@ -609,7 +609,7 @@ class QUICStream extends QUICEventTarget {
       this.finishWrite()
       throw this.writeError(e)
     }
-    if (n > 0) conn.markDirty()
+    if (n > 0) conn.markDirty(true)
     return off + n
   }
 

@@ -46,6 +46,35 @@ test('4 MiB echoed byte-exact; writes queued without waiting go out in order', a
   assert.equal(client.connection.streams.size, 0, 'a finished stream leaves the map')
 })
 
+test('a reply written while a received batch is handled leaves at once; the next shares the batch flush', async (t) => {
+  const server = await startServer(t)
+  /** @type {Promise<number[]>} */
+  const sentCounts = new Promise((resolve) => {
+    onServerStreams(server, async (s, conn) => {
+      // The first message may come with the handshake, whose streams are handed out later.
+      await s.write(/** @type {Uint8Array} */ (await s.read()))
+      const c = /** @type {Uint8Array} */ (await s.read())
+      // Still in the microtasks of the batch that brought the second message.
+      const sent = () => conn.native.stats().sent
+      const before = sent()
+      const first = s.write(c)
+      const afterFirst = sent()
+      const second = s.write(c)
+      resolve([before, afterFirst, sent()])
+      await Promise.all([first, second, s.end()])
+    })
+  })
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  await s.write(Buffer.from('hello'))
+  assert.equal(Buffer.from(/** @type {Uint8Array} */ (await s.read())).toString(), 'hello')
+  await s.write(Buffer.from('ping'))
+  assert.equal((await readToEnd(s)).toString(), 'pingping')
+  const [before, afterFirst, afterSecond] = await sentCounts
+  assert.equal(afterFirst, before + 1, 'the first reply did not leave at once')
+  assert.equal(afterSecond, afterFirst, 'the second reply did not wait for the batch flush')
+})
+
 test('end(chunk) sends the last bytes with the FIN; end() again gives the same promise', async (t) => {
   const server = await startServer(t)
   directEcho(server)
