@@ -7,6 +7,7 @@
 
 const crypto = require('node:crypto')
 const native = require('./native.js')
+const { fast } = native
 const errors = require('./errors.js')
 const events = require('./events.js')
 const QUICEventTarget = require('./QUICEventTarget.js')
@@ -325,7 +326,7 @@ class QUICConnection extends QUICEventTarget {
   handlePoll(out) {
     let flags = 0
     do {
-      this.native.pollInto(out)
+      fast.pollInto(this.native, out)
       flags = out[0]
       if ((flags & POLL_EXTRAS) !== 0) this.handleExtras(this.native.pollExtras())
       if (this.state === 'starting' && !this.verifying && ((flags & POLL_ESTABLISHED) !== 0 || (this.earlyData && (flags & POLL_IN_EARLY_DATA) !== 0))) this.verify()
@@ -393,7 +394,7 @@ class QUICConnection extends QUICEventTarget {
       let n
       try {
         if (fd >= 0) {
-          n = this.native.flushToFd(fd, MAX_PACKETS, flushState)
+          n = fast.flushToFd(this.native, fd, MAX_PACKETS, flushState)
           fresh = true
         } else n = this.sendThroughDgram()
       } catch (e) {

@@ -11,6 +11,7 @@
 
 const { markAsUntransferable } = require('node:worker_threads')
 const errors = require('./errors.js')
+const { fast } = require('./native.js')
 const events = require('./events.js')
 const QUICEventTarget = require('./QUICEventTarget.js')
 
@@ -417,7 +418,7 @@ class QUICStream extends QUICEventTarget {
     }
     let r
     try {
-      r = conn.native.streamReadInto(/** @type {number} */ (this.streamId), max, slab, slabOff)
+      r = fast.streamReadInto(conn.native, /** @type {number} */ (this.streamId), max, slab, slabOff)
     } catch (e) {
       const err = this.readError(e)
       this.endRead(err)
@@ -604,7 +605,7 @@ class QUICStream extends QUICEventTarget {
     const conn = this.connection
     let n
     try {
-      n = conn.native.streamSend(/** @type {number} */ (this.streamId), off === 0 ? chunk : chunk.subarray(off), fin)
+      n = fast.streamSend(conn.native, /** @type {number} */ (this.streamId), off === 0 ? chunk : chunk.subarray(off), fin)
     } catch (e) {
       this.finishWrite()
       throw this.writeError(e)

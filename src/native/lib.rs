@@ -9,6 +9,7 @@ pub mod buffers;
 pub mod config;
 pub mod connection;
 pub mod errors;
+pub mod fast;
 pub mod keylog;
 pub mod packet;
 pub mod receiver;
