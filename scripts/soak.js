@@ -11,7 +11,8 @@
 //   node scripts/soak.js [runs = 20] [first seed = 1]
 //
 // A failure replays (timing aside) with `node scripts/soak.js 1 <seed>`; SOAK_VERBOSE=1 prints
-// each run's plan. Exits 1 if any run failed.
+// each run's plan; SOAK_QLOG=<dir> writes both sides' qlog traces there (`<seed>-client.sqlog`,
+// `<seed>-server.sqlog`; large, and slower). Exits 1 if any run failed.
 const { QUICServer, QUICClient, events } = require('../index.js')
 const fixtures = require('../tests/helpers/fixtures.js')
 const { pattern } = require('../tests/helpers/quic.js')
@@ -154,7 +155,12 @@ async function echo(s, p, truncated) {
 function describe(c) {
   if (c == null) return 'none'
   const paths = c.native.pathStats().map((x) => ({ active: x.active, state: x.validationState, rtt: x.rtt, cwnd: x.cwnd, pto: x.totalPtoCount, sent: x.sent, lost: x.lost }))
-  return JSON.stringify({ closed: c.closed, streams: c.streams.size, timeout: c.native.timeout(), localError: c.native.localError(), peerError: c.native.peerError(), paths })
+  // The streams still held (a few): where each side of each stands, in JS and in quiche.
+  const held = [...c.streams.values()].slice(0, 4).map((s) => {
+    const id = /** @type {number} */ (s.streamId)
+    return { id, readClosed: s.readClosed, writeClosed: s.writeClosed, readable: c.native.streamReadable(id), finished: c.native.streamFinished(id) }
+  })
+  return JSON.stringify({ closed: c.closed, streams: c.streams.size, held, timeout: c.native.timeout(), localError: c.native.localError(), peerError: c.native.peerError(), paths })
 }
 
 /** One run; resolves whether it passed. @param {number} seed */
@@ -170,6 +176,7 @@ async function run(seed) {
   server.addEventListener(events.EventQUICServerConnection.name, (e) => {
     const conn = /** @type {any} */ (e).detail
     serverConn = conn
+    if (process.env.SOAK_QLOG) conn.native.setQlog(`${process.env.SOAK_QLOG}/${seed}-server.sqlog`, 'soak', null)
     conn.addEventListener(events.EventQUICConnectionStream.name, (/** @type {any} */ se) => {
       echo(se.detail, p, truncated).catch(() => {
         // The client's side reports the run's failure.
@@ -190,6 +197,7 @@ async function run(seed) {
       config: { ca: fixtures.ca, applicationProtos: ['soak'], maxIdleTimeout: 20_000 },
     })
     const conn = client.connection
+    if (process.env.SOAK_QLOG) conn.native.setQlog(`${process.env.SOAK_QLOG}/${seed}-client.sqlog`, 'soak', null)
     const work = Array.from({ length: p.streams }, async (_, i) => {
       const data = pattern(p.size, seed * 100 + i)
       const s = conn.newStream()

@@ -809,6 +809,27 @@ test('a FIN that comes again with data already read (its own packet lost) is rep
   assert.deepEqual(readAll(p.client, id), { data: Buffer.alloc(0), fin: true })
 })
 
+// quiche 0.30 sent a data-less FIN only when the stream had no data queued: written while a lost
+// range below the end waited to be sent again, the FIN went with nothing, and the stream left the
+// send queue (patched by patches/quiche-0.30.0-stream-unsent-fin.patch).
+test('a FIN written while earlier data waits to be sent again still goes once that data has', () => {
+  const p = established(new NativePair())
+  const id = replyStarted(p)
+  // "first" is lost, "second" and the data after it arrive.
+  p.srv.streamSend(id, Buffer.from('first'), false)
+  assert.ok(p.flight(p.srv, p.client, p.saddr, () => false) > 0, '"first" left, and was lost')
+  p.srv.streamSend(id, Buffer.from('second'), false)
+  const more = /** @type {number} */ (p.srv.openStream(true))
+  p.srv.streamSend(more, Buffer.alloc(16 * 1024, 1), false)
+  p.flight(p.srv, p.client, p.saddr)
+  // The client's ACKs show "first" lost (packet threshold): it waits to be sent again.
+  p.flight(p.client, p.srv, p.caddr)
+  p.srv.streamSend(id, Buffer.alloc(0), true)
+  p.advance()
+  p.client.poll()
+  assert.deepEqual(readAll(p.client, id), { data: Buffer.from('replyfirstsecond'), fin: true })
+})
+
 /**
  * Exchanges packets until the client has read stream `id` to its FIN (at most `rounds` rounds);
  * `more` runs before each, and a round that read nothing lets quiche's timers fire first.
