@@ -174,58 +174,51 @@ fn run<T: ToNapiValue>(
     })
 }
 
-unsafe extern "C" fn poll_into(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    run(env, info, |c| unsafe {
-        let conn = c.connection()?;
-        let out = c.typed::<f64>(1, sys::TypedarrayType::float64_array, "out")?;
-        Ok(conn.poll_into(Env::from_raw(c.env), out))
-    })
+/// A call: `$body` reads the arguments after the connection (`?` on a wrong one) and runs the
+/// method of the same name with the connection `$conn` and `$env`.
+macro_rules! fast_call {
+    ($name:ident, |$c:ident, $conn:ident, $env:ident| $body:block) => {
+        unsafe extern "C" fn $name(
+            env: sys::napi_env,
+            info: sys::napi_callback_info,
+        ) -> sys::napi_value {
+            run(env, info, |$c| unsafe {
+                let $conn = $c.connection()?;
+                let $env = Env::from_raw($c.env);
+                Ok($body)
+            })
+        }
+    };
 }
 
-unsafe extern "C" fn stream_read_into(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    run(env, info, |c| unsafe {
-        let conn = c.connection()?;
-        let id = c.number(1, "streamId")?;
-        let max = c.number(2, "maxLength")? as u32;
-        let target = c.typed::<u8>(3, sys::TypedarrayType::uint8_array, "target")?;
-        let offset = c.number(4, "offset")? as u32;
-        let read: napi::Result<Either<f64, StreamChunk>> =
-            conn.stream_read_into(Env::from_raw(c.env), id, max, target, offset);
-        Ok(read)
-    })
-}
+fast_call!(poll_into, |c, conn, env| {
+    let out = c.typed::<f64>(1, sys::TypedarrayType::float64_array, "out")?;
+    conn.poll_into(env, out)
+});
 
-unsafe extern "C" fn stream_send(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    run(env, info, |c| unsafe {
-        let conn = c.connection()?;
-        let id = c.number(1, "streamId")?;
-        let data = c.typed::<u8>(2, sys::TypedarrayType::uint8_array, "data")?;
-        let fin = c.boolean(3, "fin")?;
-        Ok(conn.stream_send(Env::from_raw(c.env), id, data, fin))
-    })
-}
+fast_call!(stream_read_into, |c, conn, env| {
+    let id = c.number(1, "streamId")?;
+    let max = c.number(2, "maxLength")? as u32;
+    let target = c.typed::<u8>(3, sys::TypedarrayType::uint8_array, "target")?;
+    let offset = c.number(4, "offset")? as u32;
+    let read: napi::Result<Either<f64, StreamChunk>> =
+        conn.stream_read_into(env, id, max, target, offset);
+    read
+});
 
-unsafe extern "C" fn flush_to_fd(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    run(env, info, |c| unsafe {
-        let conn = c.connection()?;
-        let fd = c.number(1, "fd")? as i32;
-        let max = c.number(2, "maxPackets")? as u32;
-        let state = c.typed::<f64>(3, sys::TypedarrayType::float64_array, "state")?;
-        Ok(conn.flush_to_fd(Env::from_raw(c.env), fd, max, state))
-    })
-}
+fast_call!(stream_send, |c, conn, env| {
+    let id = c.number(1, "streamId")?;
+    let data = c.typed::<u8>(2, sys::TypedarrayType::uint8_array, "data")?;
+    let fin = c.boolean(3, "fin")?;
+    conn.stream_send(env, id, data, fin)
+});
+
+fast_call!(flush_to_fd, |c, conn, env| {
+    let fd = c.number(1, "fd")? as i32;
+    let max = c.number(2, "maxPackets")? as u32;
+    let state = c.typed::<f64>(3, sys::TypedarrayType::float64_array, "state")?;
+    conn.flush_to_fd(env, fd, max, state)
+});
 
 /// Adds the calls to the module's exports as `fast.pollInto(connection, ...)` and so on.
 #[napi_derive::napi(module_exports)]
