@@ -655,7 +655,7 @@ test('flushToFd: refuses a short state array and a bad fd', () => {
   assert.equal(thrown(() => p.client.flushToFd(0, 8, new Float64Array(1))).code, 'ERR_QUIC_INVALID_ARGUMENT')
 })
 
-test('fast calls: the same reports as the methods; a wrong receiver or array is a TypeError; quiche errors keep their codes', () => {
+test('fast calls: sends, polls and reads (into the target or as a chunk of their own); a wrong receiver or array is a TypeError; quiche errors keep their codes', () => {
   const { fast } = native
   const p = established(new NativePair())
   const id = /** @type {number} */ (p.client.openStream(true))

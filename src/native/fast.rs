@@ -9,10 +9,10 @@
 use std::ffi::{c_char, c_void, CStr};
 use std::ptr;
 
-use napi::bindgen_prelude::{Either, JsValue, Object, ToNapiValue, TypeTag};
+use napi::bindgen_prelude::{JsValue, Object, ToNapiValue, TypeTag};
 use napi::{sys, Env, JsError};
 
-use crate::connection::{Connection, StreamChunk};
+use crate::connection::Connection;
 
 /// How many arguments the widest call takes.
 const MAX_ARGS: usize = 5;
@@ -24,6 +24,19 @@ struct Call {
 
 /// An argument of the wrong type: a TypeError thrown, naming it.
 struct BadArg(&'static str);
+
+/// An element type of the typed arrays the calls take, with Node-API's name for its array.
+trait Element {
+    const ARRAY: i32;
+}
+
+impl Element for u8 {
+    const ARRAY: i32 = sys::TypedarrayType::uint8_array;
+}
+
+impl Element for f64 {
+    const ARRAY: i32 = sys::TypedarrayType::float64_array;
+}
 
 impl Call {
     /// The callback's arguments (missing ones are `undefined`).
@@ -87,11 +100,10 @@ impl Call {
         }
     }
 
-    /// Argument `i` as the elements of a typed array of `kind` (a Buffer is a Uint8Array).
-    unsafe fn typed<'a, T>(
+    /// Argument `i` as the elements of a typed array of `T` (a Buffer is a Uint8Array).
+    unsafe fn typed<'a, T: Element>(
         &self,
         i: usize,
-        kind: i32,
         name: &'static str,
     ) -> Result<&'a mut [T], BadArg> {
         let mut ty = 0;
@@ -111,7 +123,7 @@ impl Call {
                 &mut buffer,
                 &mut offset,
             ) != sys::Status::napi_ok
-                || ty != kind
+                || ty != T::ARRAY
             {
                 return Err(BadArg(name));
             }
@@ -192,23 +204,21 @@ macro_rules! fast_call {
 }
 
 fast_call!(poll_into, |c, conn, env| {
-    let out = c.typed::<f64>(1, sys::TypedarrayType::float64_array, "out")?;
+    let out = c.typed::<f64>(1, "out")?;
     conn.poll_into(env, out)
 });
 
 fast_call!(stream_read_into, |c, conn, env| {
     let id = c.number(1, "streamId")?;
     let max = c.number(2, "maxLength")? as u32;
-    let target = c.typed::<u8>(3, sys::TypedarrayType::uint8_array, "target")?;
+    let target = c.typed::<u8>(3, "target")?;
     let offset = c.number(4, "offset")? as u32;
-    let read: napi::Result<Either<f64, StreamChunk>> =
-        conn.stream_read_into(env, id, max, target, offset);
-    read
+    conn.stream_read_into(env, id, max, target, offset)
 });
 
 fast_call!(stream_send, |c, conn, env| {
     let id = c.number(1, "streamId")?;
-    let data = c.typed::<u8>(2, sys::TypedarrayType::uint8_array, "data")?;
+    let data = c.typed::<u8>(2, "data")?;
     let fin = c.boolean(3, "fin")?;
     conn.stream_send(env, id, data, fin)
 });
@@ -216,7 +226,7 @@ fast_call!(stream_send, |c, conn, env| {
 fast_call!(flush_to_fd, |c, conn, env| {
     let fd = c.number(1, "fd")? as i32;
     let max = c.number(2, "maxPackets")? as u32;
-    let state = c.typed::<f64>(3, sys::TypedarrayType::float64_array, "state")?;
+    let state = c.typed::<f64>(3, "state")?;
     conn.flush_to_fd(env, fd, max, state)
 });
 
