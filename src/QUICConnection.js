@@ -5,7 +5,10 @@
 // deadline moves. Writes and reads only mark the connection dirty; nothing happens per packet
 // beyond one native call and one dgram send.
 
+const { Buffer } = require('node:buffer')
 const crypto = require('node:crypto')
+// Node's `performance` and `Buffer` globals are getters: every use of one is a slow lookup.
+const { performance } = require('node:perf_hooks')
 const native = require('./native.js')
 const { fast } = native
 const errors = require('./errors.js')
@@ -88,6 +91,8 @@ class QUICConnection extends QUICEventTarget {
       opts.type === 'client'
         ? native.Connection.connect(opts.nativeConfig, opts.serverName ?? null, opts.scid, local, this.peerBytes, opts.session ?? null)
         : native.Connection.accept(opts.nativeConfig, opts.scid, opts.odcid ?? null, local, this.peerBytes)
+    /** What the fast calls take for `native`. */
+    this.handle = this.native.handle()
     /** Every connection id routed here, to unregister them all at the end. @type {Buffer[]} */
     this.cids = [Buffer.from(opts.scid)]
     if (opts.dcid != null) this.cids.push(Buffer.from(opts.dcid))
@@ -326,7 +331,7 @@ class QUICConnection extends QUICEventTarget {
   handlePoll(out) {
     let flags = 0
     do {
-      fast.pollInto(this.native, out)
+      fast.pollInto(this.handle, out)
       flags = out[0]
       if ((flags & POLL_EXTRAS) !== 0) this.handleExtras(this.native.pollExtras())
       if (this.state === 'starting' && !this.verifying && ((flags & POLL_ESTABLISHED) !== 0 || (this.earlyData && (flags & POLL_IN_EARLY_DATA) !== 0))) this.verify()
@@ -394,7 +399,7 @@ class QUICConnection extends QUICEventTarget {
       let n
       try {
         if (fd >= 0) {
-          n = fast.flushToFd(this.native, fd, MAX_PACKETS, flushState)
+          n = fast.flushToFd(this.handle, fd, MAX_PACKETS, flushState)
           fresh = true
         } else n = this.sendThroughDgram()
       } catch (e) {

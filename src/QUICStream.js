@@ -9,6 +9,7 @@
 // backpressure and errors and none of a Web Stream's cost (building one costs more than a whole
 // small exchange on Node 20). A side used through its Web Stream is locked to the direct calls.
 
+const { Buffer } = require('node:buffer')
 const { markAsUntransferable } = require('node:worker_threads')
 const errors = require('./errors.js')
 const { fast } = require('./native.js')
@@ -418,7 +419,7 @@ class QUICStream extends QUICEventTarget {
     }
     let r
     try {
-      r = fast.streamReadInto(conn.native, /** @type {number} */ (this.streamId), max, slab, slabOff)
+      r = fast.streamReadInto(conn.handle, /** @type {number} */ (this.streamId), max, slab, slabOff)
     } catch (e) {
       const err = this.readError(e)
       this.endRead(err)
@@ -605,7 +606,7 @@ class QUICStream extends QUICEventTarget {
     const conn = this.connection
     let n
     try {
-      n = fast.streamSend(conn.native, /** @type {number} */ (this.streamId), off === 0 ? chunk : chunk.subarray(off), fin)
+      n = fast.streamSend(conn.handle, /** @type {number} */ (this.streamId), off === 0 ? chunk : chunk.subarray(off), fin)
     } catch (e) {
       this.finishWrite()
       throw this.writeError(e)

@@ -6,12 +6,13 @@
 /**
  * The per-packet calls as plain Node-API functions (src/native/fast.rs): each does what the
  * `Connection` method of the same name does, without napi-rs's per-call glue (half the cost of
- * a small call). Not in the generated `binding.d.ts`, so typed here.
+ * a small call). Each takes the connection's `handle()`. Not in the generated `binding.d.ts`, so
+ * typed here.
  * @typedef {object} FastCalls
- * @property {(c: import('./native/binding').Connection, out: Float64Array) => number} pollInto
- * @property {(c: import('./native/binding').Connection, streamId: number, maxLength: number, target: Uint8Array, offset: number) => number | import('./native/binding').StreamChunk} streamReadInto
- * @property {(c: import('./native/binding').Connection, streamId: number, data: Uint8Array, fin: boolean) => number} streamSend
- * @property {(c: import('./native/binding').Connection, fd: number, maxPackets: number, state: Float64Array) => number} flushToFd
+ * @property {(handle: number, out: Float64Array) => number} pollInto
+ * @property {(handle: number, streamId: number, maxLength: number, target: Uint8Array, offset: number) => number | import('./native/binding').StreamChunk} streamReadInto
+ * @property {(handle: number, streamId: number, data: Uint8Array, fin: boolean) => number} streamSend
+ * @property {(handle: number, fd: number, maxPackets: number, state: Float64Array) => number} flushToFd
  */
 
 /** @type {typeof import('./native/binding') & { fast: FastCalls }} */

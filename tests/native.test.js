@@ -655,25 +655,29 @@ test('flushToFd: refuses a short state array and a bad fd', () => {
   assert.equal(thrown(() => p.client.flushToFd(0, 8, new Float64Array(1))).code, 'ERR_QUIC_INVALID_ARGUMENT')
 })
 
-test('fast calls: sends, polls and reads (into the target or as a chunk of their own); a wrong receiver or array is a TypeError; quiche errors keep their codes', () => {
+test('fast calls: sends, polls and reads (into the target or as a chunk of their own); a wrong handle or array is a TypeError; quiche errors keep their codes', () => {
   const { fast } = native
   const p = established(new NativePair())
+  const c = p.client.handle()
+  const srv = p.srv.handle()
+  assert.equal(p.client.handle(), c, 'one handle a connection')
+  assert.notEqual(srv, c)
   const id = /** @type {number} */ (p.client.openStream(true))
-  assert.equal(fast.streamSend(p.client, id, Buffer.from('hello'), false), 5)
+  assert.equal(fast.streamSend(c, id, Buffer.from('hello'), false), 5)
   p.advance()
   const out = new Float64Array(16)
-  const n = fast.pollInto(p.srv, out)
+  const n = fast.pollInto(srv, out)
   assert.equal(n, out[4] + out[5] + out[6])
   assert.equal(out[5], 1, 'one readable stream')
   assert.equal(out[7 + out[4]], id)
   // Into the target when it fits (length * 2 + fin), else a chunk of its own.
   const target = Buffer.alloc(16)
-  assert.equal(fast.streamReadInto(p.srv, id, 1024, target, 4), 5 * 2)
+  assert.equal(fast.streamReadInto(srv, id, 1024, target, 4), 5 * 2)
   assert.equal(target.subarray(4, 9).toString(), 'hello')
-  assert.equal(fast.streamReadInto(p.srv, id, 1024, target, 4), -1, 'nothing left')
+  assert.equal(fast.streamReadInto(srv, id, 1024, target, 4), -1, 'nothing left')
   p.client.streamSend(id, Buffer.from('world!'), true)
   p.advance()
-  const big = /** @type {import('../src/native/binding').StreamChunk} */ (fast.streamReadInto(p.srv, id, 1024, target, 12))
+  const big = /** @type {import('../src/native/binding').StreamChunk} */ (fast.streamReadInto(srv, id, 1024, target, 12))
   assert.deepEqual({ data: Buffer.from(big.data).toString(), fin: big.fin }, { data: 'world!', fin: true })
 
   const te = (/** @type {() => unknown} */ f) => {
@@ -682,21 +686,24 @@ test('fast calls: sends, polls and reads (into the target or as a chunk of their
     return /** @type {any} */ (e).code
   }
   assert.equal(te(() => fast.pollInto(/** @type {any} */ ({}), out)), 'ERR_INVALID_ARG_TYPE')
-  assert.equal(te(() => fast.pollInto(/** @type {any} */ (p.clientConfig), out)), 'ERR_INVALID_ARG_TYPE', 'another class passes for a Connection')
-  assert.equal(te(() => fast.pollInto(p.client, /** @type {any} */ (new Uint8Array(64)))), 'ERR_INVALID_ARG_TYPE')
-  assert.equal(te(() => fast.streamSend(p.client, id, /** @type {any} */ ('text'), false)), 'ERR_INVALID_ARG_TYPE')
-  assert.equal(thrown(() => fast.streamSend(p.client, -1, Buffer.from('x'), false)).code, 'ERR_QUIC_INVALID_ARGUMENT')
-  assert.equal(thrown(() => fast.flushToFd(p.client, -1, 8, new Float64Array(2))).code, 'ERR_QUIC_INVALID_ARGUMENT')
-  assert.equal(thrown(() => fast.flushToFd(p.client, 0, 8, new Float64Array(1))).code, 'ERR_QUIC_INVALID_ARGUMENT')
+  assert.equal(te(() => fast.pollInto(/** @type {any} */ (p.client), out)), 'ERR_INVALID_ARG_TYPE', 'the object is not its handle')
+  for (const made of [c + 2 ** 24, c + 1000, -1, 0.5, NaN]) {
+    assert.equal(te(() => fast.pollInto(made, out)), 'ERR_INVALID_ARG_TYPE', `made-up handle ${made}`)
+  }
+  assert.equal(te(() => fast.pollInto(c, /** @type {any} */ (new Uint8Array(64)))), 'ERR_INVALID_ARG_TYPE')
+  assert.equal(te(() => fast.streamSend(c, id, /** @type {any} */ ('text'), false)), 'ERR_INVALID_ARG_TYPE')
+  assert.equal(thrown(() => fast.streamSend(c, -1, Buffer.from('x'), false)).code, 'ERR_QUIC_INVALID_ARGUMENT')
+  assert.equal(thrown(() => fast.flushToFd(c, -1, 8, new Float64Array(2))).code, 'ERR_QUIC_INVALID_ARGUMENT')
+  assert.equal(thrown(() => fast.flushToFd(c, 0, 8, new Float64Array(1))).code, 'ERR_QUIC_INVALID_ARGUMENT')
 
   const id2 = /** @type {number} */ (p.client.openStream(true))
-  fast.streamSend(p.client, id2, Buffer.from('x'), false)
+  fast.streamSend(c, id2, Buffer.from('x'), false)
   p.advance()
   p.srv.poll()
   p.srv.streamShutdown(id2, 'read', 7)
   p.advance()
   p.client.poll()
-  const e = thrown(() => fast.streamSend(p.client, id2, Buffer.from('more'), false))
+  const e = thrown(() => fast.streamSend(c, id2, Buffer.from('more'), false))
   assert.equal(e.code, 'ERR_QUIC_STREAM_STOPPED')
   assert.equal(e.wireCode, 7)
   assert.equal(e.streamId, id2)

@@ -103,6 +103,16 @@ pub struct Connection {
     /// STOP_SENDING codes of the streams a poll reported stopped, until `takeStopCode`. Finding
     /// the stop (`stream_capacity`) may let quiche collect the stream, so the code is kept here.
     stop_codes: Vec<(u64, u64)>,
+    /// The fast calls' name for this connection (`handle()`), freed with it.
+    handle: Option<f64>,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle {
+            crate::handles::release(h);
+        }
+    }
 }
 
 /// The rarer part of a poll: connection ids and path events (see `ConnectionEvents`).
@@ -139,7 +149,9 @@ pub mod poll_slots {
 
 thread_local! {
     /// Packets are built here before the batched send; JS runs on one thread, so one suffices.
-    static SEND_SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// `sendToFd`'s packets, back to back, and each one's place and destination.
+    static SEND_SCRATCH: std::cell::RefCell<(Vec<u8>, Vec<(usize, usize, SocketAddr)>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
 fn check_cid(bytes: &[u8], field: &'static str) -> QuicResult<()> {
@@ -202,6 +214,7 @@ impl Connection {
             backlog: Default::default(),
             extras: None,
             stop_codes: Vec::new(),
+            handle: None,
         };
         if let Some(w) = &config.keylog {
             c.conn.set_keylog(Box::new(w.clone()));
@@ -336,11 +349,11 @@ impl Connection {
     pub fn send_to_fd_raw(&mut self, fd: i32, max_packets: usize) -> QuicResult<usize> {
         let mtu = self.conn.max_send_udp_payload_size();
         SEND_SCRATCH.with(|cell| {
-            let mut buf = cell.borrow_mut();
+            let (buf, packets) = &mut *cell.borrow_mut();
             if buf.len() < max_packets * mtu {
                 buf.resize(max_packets * mtu, 0);
             }
-            let mut packets = Vec::with_capacity(max_packets);
+            packets.clear();
             let mut off = 0;
             while packets.len() < max_packets {
                 match self.conn.send(&mut buf[off..off + mtu]) {
@@ -358,7 +371,7 @@ impl Connection {
             if packets.is_empty() {
                 return Ok(0);
             }
-            let sent = crate::udp::send_batch(fd, &buf, &packets);
+            let sent = crate::udp::send_batch(fd, buf, packets);
             self.dropped_sends += sent.dropped as u64;
             if let Some(errno) = sent.error {
                 return Err(QuicError {
@@ -792,6 +805,25 @@ impl Connection {
     #[napi]
     pub fn destinations(&self) -> Vec<HostPort> {
         self.dests.iter().map(HostPort::from).collect()
+    }
+
+    /// The number the fast calls (`fast.pollInto(handle, ...)` and the rest) take for this
+    /// connection; the same one every time. It names nothing once the connection is collected.
+    #[napi]
+    pub fn handle(&mut self, env: Env) -> napi::Result<f64> {
+        if let Some(h) = self.handle {
+            return Ok(h);
+        }
+        // napi-rs keeps `self` at this address until the JS object is collected (then Drop).
+        let h = crate::handles::register(self as *mut Connection).ok_or_else(|| {
+            QuicError::new(
+                ErrorCode::Internal,
+                "too many live connections on this thread",
+            )
+        });
+        let h = h.napi(&env)?;
+        self.handle = Some(h);
+        Ok(h)
     }
 
     /// What changed since the last call; see `ConnectionEvents`.

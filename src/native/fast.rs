@@ -1,15 +1,15 @@
 //! The calls JS makes for every packet, as plain Node-API functions. napi-rs's generated glue
 //! registers a borrow of `this` (and of every typed array) in a process-wide table and opens
 //! scopes around each call: 380-530 ns a call measured here, about as much as the work of a
-//! small `pollInto` itself. These take the `Connection` as their first argument, check its
-//! type tag as napi-rs does, and run the method of the same name; results and errors come back
+//! small `pollInto` itself. These take the connection's `handle()` (a number, see handles.rs)
+//! as their first argument and run the method of the same name; results and errors come back
 //! as from that method. None of these methods calls into JS, so nothing can re-enter the
 //! connection while it is borrowed here.
 
 use std::ffi::{c_char, c_void, CStr};
 use std::ptr;
 
-use napi::bindgen_prelude::{JsValue, Object, ToNapiValue, TypeTag};
+use napi::bindgen_prelude::{JsValue, Object, ToNapiValue};
 use napi::{sys, Env, JsError};
 
 use crate::connection::Connection;
@@ -57,29 +57,16 @@ impl Call {
         Call { env, argv }
     }
 
-    /// Argument 0 as the native connection it wraps.
+    /// Argument 0, a connection's `handle()`, as the live connection it names.
     unsafe fn connection<'a>(&self) -> Result<&'a mut Connection, BadArg> {
-        let value = self.argv[0];
-        let mut tagged = false;
-        let mut wrapped: *mut c_void = ptr::null_mut();
-        // SAFETY: env and value come from this call. The tag is the one napi-rs stamps on every
-        // Connection it wraps, and the pointer it wraps is a live `Connection` for as long as the
-        // JS object is (the object is an argument of this call, so it is alive now).
-        unsafe {
-            if sys::napi_check_object_type_tag(
-                self.env,
-                value,
-                &Connection::type_tag(),
-                &mut tagged,
-            ) != sys::Status::napi_ok
-                || !tagged
-                || sys::napi_unwrap(self.env, value, &mut wrapped) != sys::Status::napi_ok
-                || wrapped.is_null()
-            {
-                return Err(BadArg("connection"));
-            }
-            Ok(&mut *(wrapped as *mut Connection))
-        }
+        // SAFETY: a value of this call.
+        let handle = unsafe { self.number(0, "connection") }?;
+        // SAFETY: a handle names a connection only while it lives at that address (handles.rs);
+        // JS is single-threaded and none of the calls here calls back into JS, so nothing else
+        // uses the connection while this borrow lasts.
+        crate::handles::lookup(handle)
+            .map(|p| unsafe { &mut *p })
+            .ok_or(BadArg("connection"))
     }
 
     unsafe fn number(&self, i: usize, name: &'static str) -> Result<f64, BadArg> {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod connection;
 pub mod errors;
 pub mod fast;
+pub mod handles;
 pub mod keylog;
 pub mod packet;
 pub mod receiver;

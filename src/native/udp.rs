@@ -72,9 +72,13 @@ mod imp {
     const MAX_GSO_BYTES: usize = 65000;
 
     /// Consecutive packets to one destination that can leave as one segmented datagram: every
-    /// one the size of the first but the last, which may be shorter.
-    pub fn groups(packets: &[(usize, usize, SocketAddr)], gso: bool) -> Vec<(usize, usize)> {
-        let mut out = Vec::new();
+    /// one the size of the first but the last, which may be shorter. Into `out`, cleared first.
+    pub fn groups(
+        packets: &[(usize, usize, SocketAddr)],
+        gso: bool,
+        out: &mut Vec<(usize, usize)>,
+    ) {
+        out.clear();
         let mut i = 0;
         while i < packets.len() {
             let (off, seg, to) = packets[i];
@@ -94,40 +98,84 @@ mod imp {
             out.push((i, j));
             i = j;
         }
-        out
     }
 
     /// Room for one UDP_SEGMENT control message.
     const CMSG_ROOM: usize = 32;
 
+    /// The arrays one `sendmmsg` call points into, kept between calls (a flush is often one
+    /// small packet: six allocations were a tenth of its cost).
+    #[derive(Default)]
+    struct Scratch {
+        groups: Vec<(usize, usize)>,
+        addrs: Vec<(libc::sockaddr_storage, libc::socklen_t)>,
+        iovs: Vec<libc::iovec>,
+        controls: Vec<[u64; CMSG_ROOM / 8]>,
+        msgs: Vec<libc::mmsghdr>,
+    }
+
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+    }
+
     /// Sends `packets` (each a slice of `buf` with its destination, back to back) with as few
     /// system calls as the kernel allows: runs of equal-sized packets to one destination as one
     /// segmented datagram (UDP GSO), the runs together through `sendmmsg`.
     pub fn send_batch(fd: i32, buf: &[u8], packets: &[(usize, usize, SocketAddr)]) -> Sent {
-        let gso = !GSO_OFF.load(Ordering::Relaxed);
-        let groups = groups(packets, gso);
-        let mut addrs: Vec<(libc::sockaddr_storage, libc::socklen_t)> = groups
-            .iter()
-            .map(|&(a, _)| sockaddr(&packets[a].2))
-            .collect();
-        let mut iovs: Vec<libc::iovec> = groups
-            .iter()
-            .map(|&(a, b)| libc::iovec {
-                iov_base: buf[packets[a].0..].as_ptr() as *mut libc::c_void,
-                iov_len: packets[b - 1].0 + packets[b - 1].1 - packets[a].0,
-            })
-            .collect();
-        let mut controls = vec![[0u64; CMSG_ROOM / 8]; groups.len()];
-        let mut msgs: Vec<libc::mmsghdr> = Vec::with_capacity(groups.len());
+        SCRATCH.with(|cell| {
+            let s = &mut *cell.borrow_mut();
+            let mut first = 0;
+            loop {
+                let gso = !GSO_OFF.load(Ordering::Relaxed);
+                match send_runs(fd, buf, &packets[first..], gso, s) {
+                    Ok(sent) => {
+                        return Sent {
+                            packets: first + sent.packets,
+                            ..sent
+                        }
+                    }
+                    // This path cannot segment: the rest one datagram each, now and from now on.
+                    Err(refused) => {
+                        GSO_OFF.store(true, Ordering::Relaxed);
+                        first += refused;
+                    }
+                }
+            }
+        })
+    }
+
+    /// One pass of `send_batch`; `Err(i)` when the kernel refused a segmented send at packet `i`
+    /// (the packets before it went out).
+    fn send_runs(
+        fd: i32,
+        buf: &[u8],
+        packets: &[(usize, usize, SocketAddr)],
+        gso: bool,
+        s: &mut Scratch,
+    ) -> Result<Sent, usize> {
+        groups(packets, gso, &mut s.groups);
+        let groups = &s.groups;
+        s.addrs.clear();
+        s.addrs
+            .extend(groups.iter().map(|&(a, _)| sockaddr(&packets[a].2)));
+        s.iovs.clear();
+        s.iovs.extend(groups.iter().map(|&(a, b)| libc::iovec {
+            iov_base: buf[packets[a].0..].as_ptr() as *mut libc::c_void,
+            iov_len: packets[b - 1].0 + packets[b - 1].1 - packets[a].0,
+        }));
+        s.controls.clear();
+        s.controls.resize(groups.len(), [0u64; CMSG_ROOM / 8]);
+        // The arrays above are complete: the pointers taken into them below stay valid.
+        s.msgs.clear();
         for (g, &(a, b)) in groups.iter().enumerate() {
             // SAFETY: msghdr is plain old data; the fields set below make it valid.
             let mut hdr: libc::msghdr = unsafe { zeroed() };
-            hdr.msg_name = &mut addrs[g].0 as *mut _ as *mut libc::c_void;
-            hdr.msg_namelen = addrs[g].1;
-            hdr.msg_iov = &mut iovs[g];
+            hdr.msg_name = &mut s.addrs[g].0 as *mut _ as *mut libc::c_void;
+            hdr.msg_namelen = s.addrs[g].1;
+            hdr.msg_iov = &mut s.iovs[g];
             hdr.msg_iovlen = 1;
             if b - a > 1 {
-                hdr.msg_control = controls[g].as_mut_ptr() as *mut libc::c_void;
+                hdr.msg_control = s.controls[g].as_mut_ptr() as *mut libc::c_void;
                 // SAFETY: CMSG_SPACE of a u16 fits CMSG_ROOM; the header written is in bounds.
                 unsafe {
                     hdr.msg_controllen = libc::CMSG_SPACE(size_of::<u16>() as u32) as _;
@@ -138,14 +186,15 @@ mod imp {
                     std::ptr::write_unaligned(libc::CMSG_DATA(c) as *mut u16, packets[a].1 as u16);
                 }
             }
-            msgs.push(libc::mmsghdr {
+            s.msgs.push(libc::mmsghdr {
                 msg_hdr: hdr,
                 msg_len: 0,
             });
         }
+        let msgs = &mut s.msgs;
         let mut done = 0;
         while done < msgs.len() {
-            // SAFETY: every pointer in msgs[done..] points into addrs, iovs, controls and buf,
+            // SAFETY: every pointer in msgs[done..] points into the scratch's arrays and buf,
             // which outlive the call.
             let n = unsafe {
                 libc::sendmmsg(
@@ -165,28 +214,22 @@ mod imp {
             }
             let first = groups[done].0;
             if gso && (errno == libc::EIO || errno == libc::EINVAL) && groups[done].1 - first > 1 {
-                // This path cannot segment: send the rest one datagram each, now and from now on.
-                GSO_OFF.store(true, Ordering::Relaxed);
-                let rest = send_batch(fd, buf, &packets[first..]);
-                return Sent {
-                    packets: first + rest.packets,
-                    ..rest
-                };
+                return Err(first);
             }
             let error =
                 (errno != libc::EAGAIN && errno != libc::EWOULDBLOCK && errno != libc::ENOBUFS)
                     .then_some(errno);
-            return Sent {
+            return Ok(Sent {
                 packets: first,
                 dropped: packets.len() - first,
                 error,
-            };
+            });
         }
-        Sent {
+        Ok(Sent {
             packets: packets.len(),
             dropped: 0,
             error: None,
-        }
+        })
     }
 }
 
@@ -235,11 +278,14 @@ mod tests {
             off += len;
         }
         // A shorter packet ends a run; a new destination or a longer packet starts one.
-        assert_eq!(groups(&packets, true), vec![(0, 3), (3, 4), (4, 6), (6, 7)]);
-        assert_eq!(groups(&packets, false).len(), 7);
+        let mut g = Vec::new();
+        groups(&packets, true, &mut g);
+        assert_eq!(g, vec![(0, 3), (3, 4), (4, 6), (6, 7)]);
+        groups(&packets, false, &mut g);
+        assert_eq!(g.len(), 7);
         // No run past 64 KB.
         let many: Vec<_> = (0..100).map(|i| (i * 1350, 1350, a)).collect();
-        let g = groups(&many, true);
+        groups(&many, true, &mut g);
         assert!(g.iter().all(|&(x, y)| (y - x) * 1350 <= 65000));
         assert_eq!(g.iter().map(|&(x, y)| y - x).sum::<usize>(), 100);
     }
