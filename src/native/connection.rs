@@ -150,7 +150,7 @@ pub mod poll_slots {
 thread_local! {
     /// Packets are built here before the batched send; JS runs on one thread, so one suffices.
     /// `sendToFd`'s packets, back to back, and each one's place and destination.
-    static SEND_SCRATCH: std::cell::RefCell<(Vec<u8>, Vec<(usize, usize, SocketAddr)>)> =
+    static SEND_SCRATCH: std::cell::RefCell<(Vec<u8>, Vec<crate::udp::Packet>)> =
         const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 

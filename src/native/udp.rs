@@ -14,6 +14,9 @@
 
 use std::net::SocketAddr;
 
+/// A packet of a batch: its offset and length in the batch's buffer, and its destination.
+pub type Packet = (usize, usize, SocketAddr);
+
 /// Outcome of one batched send.
 pub struct Sent {
     pub packets: usize,
@@ -73,11 +76,7 @@ mod imp {
 
     /// Consecutive packets to one destination that can leave as one segmented datagram: every
     /// one the size of the first but the last, which may be shorter. Into `out`, cleared first.
-    pub fn groups(
-        packets: &[(usize, usize, SocketAddr)],
-        gso: bool,
-        out: &mut Vec<(usize, usize)>,
-    ) {
+    pub fn groups(packets: &[Packet], gso: bool, out: &mut Vec<(usize, usize)>) {
         out.clear();
         let mut i = 0;
         while i < packets.len() {
@@ -121,7 +120,7 @@ mod imp {
     /// Sends `packets` (each a slice of `buf` with its destination, back to back) with as few
     /// system calls as the kernel allows: runs of equal-sized packets to one destination as one
     /// segmented datagram (UDP GSO), the runs together through `sendmmsg`.
-    pub fn send_batch(fd: i32, buf: &[u8], packets: &[(usize, usize, SocketAddr)]) -> Sent {
+    pub fn send_batch(fd: i32, buf: &[u8], packets: &[Packet]) -> Sent {
         SCRATCH.with(|cell| {
             let s = &mut *cell.borrow_mut();
             let mut first = 0;
@@ -149,7 +148,7 @@ mod imp {
     fn send_runs(
         fd: i32,
         buf: &[u8],
-        packets: &[(usize, usize, SocketAddr)],
+        packets: &[Packet],
         gso: bool,
         s: &mut Scratch,
     ) -> Result<Sent, usize> {
@@ -246,7 +245,7 @@ pub fn can_send_to_fd() -> bool {
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn send_batch(_fd: i32, _buf: &[u8], packets: &[(usize, usize, SocketAddr)]) -> Sent {
+pub fn send_batch(_fd: i32, _buf: &[u8], packets: &[Packet]) -> Sent {
     Sent {
         packets: 0,
         dropped: packets.len(),
