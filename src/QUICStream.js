@@ -360,7 +360,8 @@ class QUICStream extends QUICEventTarget {
       return Promise.reject(e)
     }
     if (r !== WAIT) return Promise.resolve(r)
-    // One promise a wait: woken by onReadable, it reads in a microtask (not inside the poll).
+    // One promise a wait: woken by onReadable, it reads there and then, inside the poll (the
+    // reader's code still runs in a microtask, as the promise settles), a promise hop sooner.
     this.reading = true
     return new Promise((resolve, reject) => {
       const fail = (/** @type {unknown} */ e) => {
@@ -382,9 +383,7 @@ class QUICStream extends QUICEventTarget {
         this.reading = false
         resolve(r)
       }
-      // A reaction on a settled promise: about half what queueMicrotask costs (Node wraps each
-      // of those in an AsyncResource).
-      const waiter = { resolve: () => void DONE.then(retry), reject: fail }
+      const waiter = { resolve: retry, reject: fail }
       this.readWaiter = waiter
     })
   }
