@@ -156,6 +156,10 @@ class QUICConnection extends QUICEventTarget {
     this.flushAhead = false
     /** The batch's first reply has been sent at once (see `markDirty`). */
     this.replied = false
+    /** Nothing was queued since that reply's flush: the batch's own flush has nothing to send. */
+    this.repliedClean = false
+    /** What that flush returned (see `settle`). */
+    this.repliedFlags = -1
     this.runFlush = () => {
       this.flushImmediate = null
       this.flush()
@@ -252,6 +256,7 @@ class QUICConnection extends QUICEventTarget {
     const deferred = this.state === 'running'
     this.flushAhead = deferred
     this.replied = false
+    this.repliedClean = false
     this.service(deferred)
   }
 
@@ -259,7 +264,8 @@ class QUICConnection extends QUICEventTarget {
   flushReceived() {
     this.flushAhead = false
     if (this.released) return
-    this.settle(this.flush())
+    // The reply took the batch's ACKs and nothing was queued after it: no second send.
+    this.settle(this.repliedClean ? this.repliedFlags : this.flush())
   }
 
   /**
@@ -269,7 +275,8 @@ class QUICConnection extends QUICEventTarget {
    * (`flushReceived`) comes after the listeners' microtasks instead, except for the first
    * `reply` (data written): that one leaves at once, with the batch's ACKs, rather than after
    * whatever else the listeners do in those microtasks (a request-response peer answers a round
-   * trip sooner). Later replies of the batch still share its flush.
+   * trip sooner). Later replies of the batch still share its flush, which is skipped when
+   * nothing was queued after the first.
    * @param {boolean} [reply] stream data or a datagram was queued
    * @transmits
    */
@@ -278,8 +285,9 @@ class QUICConnection extends QUICEventTarget {
       // Not from inside a poll (a stream event's listener): that batch is still being read.
       if (reply && !this.replied && !servicing && !this.released) {
         this.replied = true
-        this.flush()
-      }
+        this.repliedFlags = this.flush()
+        this.repliedClean = true
+      } else this.repliedClean = false
       return
     }
     if (this.flushImmediate != null || this.released) return
