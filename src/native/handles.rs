@@ -49,7 +49,8 @@ pub fn register(conn: *mut Connection) -> Option<f64> {
 
 /// Empties the slot of `handle` (the connection is going away); later lookups find nothing.
 pub fn release(handle: f64) {
-    TABLE.with(|t| {
+    // A connection collected while its thread exits may come after the table is gone.
+    let _ = TABLE.try_with(|t| {
         let mut t = t.borrow_mut();
         let index = (handle as u64 % SLOTS_MAX) as u32;
         if let Some(slot) = t.slots.get_mut(index as usize) {
@@ -57,7 +58,7 @@ pub fn release(handle: f64) {
             slot.1 = ((slot.1 as u64 + 1) % GENERATIONS) as u32;
             t.free.push(index);
         }
-    })
+    });
 }
 
 /// The live connection a handle names, if any.
