@@ -148,8 +148,8 @@ pub mod poll_slots {
 }
 
 thread_local! {
-    /// Packets are built here before the batched send; JS runs on one thread, so one suffices.
-    /// `sendToFd`'s packets, back to back, and each one's place and destination.
+    /// `sendToFd` builds its packets here, back to back, with each one's place and destination;
+    /// JS runs on one thread, so one suffices.
     static SEND_SCRATCH: std::cell::RefCell<(Vec<u8>, Vec<crate::udp::Packet>)> =
         const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }

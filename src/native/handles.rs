@@ -28,6 +28,20 @@ thread_local! {
     static TABLE: RefCell<Table> = RefCell::new(Table::default());
 }
 
+/// A handle: its slot's index and generation in one number.
+fn encode(index: u32, generation: u32) -> f64 {
+    index as f64 + generation as f64 * SLOTS_MAX as f64
+}
+
+/// A handle's slot index and generation; `None` for a number no handle can be.
+fn decode(handle: f64) -> Option<(usize, u32)> {
+    if !(handle >= 0.0 && handle.fract() == 0.0 && handle < (SLOTS_MAX * GENERATIONS) as f64) {
+        return None;
+    }
+    let h = handle as u64;
+    Some(((h % SLOTS_MAX) as usize, (h / SLOTS_MAX) as u32))
+}
+
 /// A new handle for `conn`, which must stay at this address until `release` (see the module
 /// doc). `None` when the table is full.
 pub fn register(conn: *mut Connection) -> Option<f64> {
@@ -43,34 +57,36 @@ pub fn register(conn: *mut Connection) -> Option<f64> {
         };
         let slot = &mut t.slots[index as usize];
         slot.0 = conn;
-        Some(index as f64 + slot.1 as f64 * SLOTS_MAX as f64)
+        Some(encode(index, slot.1))
     })
 }
 
-/// Empties the slot of `handle` (the connection is going away); later lookups find nothing.
+/// Empties the slot `handle` names (its connection is going away); later lookups find nothing.
+/// A handle that names nothing (already released) changes nothing.
 pub fn release(handle: f64) {
+    let Some((index, generation)) = decode(handle) else {
+        return;
+    };
     // A connection collected while its thread exits may come after the table is gone.
     let _ = TABLE.try_with(|t| {
         let mut t = t.borrow_mut();
-        let index = (handle as u64 % SLOTS_MAX) as u32;
-        if let Some(slot) = t.slots.get_mut(index as usize) {
-            slot.0 = std::ptr::null_mut();
-            slot.1 = ((slot.1 as u64 + 1) % GENERATIONS) as u32;
-            t.free.push(index);
+        match t.slots.get_mut(index) {
+            Some(slot) if !slot.0.is_null() && slot.1 == generation => {
+                slot.0 = std::ptr::null_mut();
+                slot.1 = ((slot.1 as u64 + 1) % GENERATIONS) as u32;
+                t.free.push(index as u32);
+            }
+            _ => {}
         }
     });
 }
 
 /// The live connection a handle names, if any.
 pub fn lookup(handle: f64) -> Option<*mut Connection> {
-    if !(handle >= 0.0 && handle.fract() == 0.0 && handle < (SLOTS_MAX * GENERATIONS) as f64) {
-        return None;
-    }
-    let h = handle as u64;
+    let (index, generation) = decode(handle)?;
     TABLE.with(|t| {
-        let t = t.borrow();
-        let &(conn, generation) = t.slots.get((h % SLOTS_MAX) as usize)?;
-        (!conn.is_null() && generation as u64 == h / SLOTS_MAX).then_some(conn)
+        let &(conn, g) = t.borrow().slots.get(index)?;
+        (!conn.is_null() && g == generation).then_some(conn)
     })
 }
 
@@ -91,6 +107,12 @@ mod tests {
         assert_ne!(h, h2);
         assert_eq!(lookup(h), None);
         assert_eq!(lookup(h2), Some(p));
+        release(h);
+        assert_eq!(
+            lookup(h2),
+            Some(p),
+            "a stale handle's release frees its slot's new owner"
+        );
         for bad in [-1.0, 0.5, f64::NAN, f64::INFINITY, h2 + 1.0, 1e300] {
             assert_eq!(lookup(bad), None, "{bad}");
         }
