@@ -1,9 +1,9 @@
 // @ts-check
 'use strict'
-// QUICConnection drives one native connection: datagrams in, one service per loop turn (poll
-// what changed, wake streams, flush every ready packet), one timer re-armed only when the
-// deadline moves. Writes and reads only mark the connection dirty; nothing happens per packet
-// beyond one native call and one dgram send.
+// QUICConnection: one native connection for its user: what quiche reports (streams opened,
+// readable and writable, datagrams, connection ids, the handshake's end) turned into stream
+// wake-ups and events, the local stream table, and the lifecycle (start, verify, stop, close).
+// When its packets go out and when its timer fires is ConnectionDriver's to decide.
 
 const { Buffer } = require('node:buffer')
 const crypto = require('node:crypto')
@@ -16,17 +16,12 @@ const events = require('./events.js')
 const QUICEventTarget = require('./QUICEventTarget.js')
 const utils = require('./utils.js')
 const QUICStream = require('./QUICStream.js')
+const ConnectionDriver = require('./ConnectionDriver.js')
 
-/** Packets written per native `send` call; the flush loops until fewer come back. */
-const MAX_PACKETS = 64
 /** Past this many finished-but-maybe-unacknowledged stream ids, the collected ones are pruned. */
 const MAX_LINGERING = 256
 /** The longest a stop waits for its CONNECTION_CLOSE to get past a full congestion window. */
 const CLOSE_SEND_WAIT = 1000
-/** Packets one flush sends before yielding to the event loop (quinn's MAX_TRANSMIT_DATAGRAMS idea). */
-const MAX_BURST = 128
-/** Bytes per packet slot in the scratch buffer (the largest UDP payload we send, rounded up). */
-const SLOT = 1500
 
 /** `pollInto`'s header (7 slots) and room for this many stream ids; more come in further calls. */
 const POLL_SLOTS = 7 + 1024
@@ -39,11 +34,6 @@ const POLL_MORE = 32
 /** One poll array for every connection: services run one at a time (see `service`). */
 const pollOut = new Float64Array(POLL_SLOTS)
 let servicing = false
-
-const sendScratch = Buffer.allocUnsafe(MAX_PACKETS * SLOT)
-const sendMeta = new Uint32Array(1 + 2 * MAX_PACKETS)
-/** `flushToFd`'s report: ms until the timeout, draining / closed flags. */
-const flushState = new Float64Array(2)
 
 /**
  * The certificates in PEM input (one PEM or several, strings or bytes), DER.
@@ -112,17 +102,7 @@ class QUICConnection extends QUICEventTarget {
     this.onSettled = null
     /** Peer streams that arrived before `start` finished; announced right after. @type {QUICStream[]} */
     this.earlyStreams = []
-    this.destGeneration = -1
-    /** @type {{ host: string, port: number }[]} */
-    this.dests = []
-    /** @type {NodeJS.Timeout | null} */
-    this.timer = null
-    /** When the connection next needs its timer (ms, performance.now() clock). */
-    this.deadline = Infinity
-    /** When the armed timer fires (at or before `deadline`). */
-    this.timerAt = Infinity
     this.nextKeepAlive = Infinity
-    this.serviceQueued = false
     this.lastRinfoHost = this._remoteHost
     this.lastRinfoPort = this._remotePort
     /** The encoded address the last datagram came from. */
@@ -150,43 +130,8 @@ class QUICConnection extends QUICEventTarget {
     this.drainedP = drained.p
     this.resolveDrained = drained.resolveP
     this.onSent = this.socket.sendCallback((err) => this.handleSendError(err))
-    /** The flush queued by `markDirty`, dropped when something else flushes first. @type {NodeJS.Immediate | null} */
-    this.flushImmediate = null
-    /** Datagrams of a batch were handled: its flush comes after the listeners' microtasks. */
-    this.flushAhead = false
-    /** The batch's first reply has been sent at once (see `markDirty`). */
-    this.replied = false
-    /** Nothing was queued since that reply's flush: the batch's own flush has nothing to send. */
-    this.repliedClean = false
-    /** What that flush returned (see `settle`). */
-    this.repliedFlags = -1
-    this.runFlush = () => {
-      this.flushImmediate = null
-      this.flush()
-    }
-    this.runService = () => {
-      this.serviceQueued = false
-      this.service()
-    }
-    this.onTimer = () => {
-      this.timer = null
-      const now = performance.now()
-      // Early (the deadline moved since the timer was set): wait for the real one.
-      if (now < this.deadline - 1) {
-        this.arm()
-        return
-      }
-      if (now >= this.nextKeepAlive) {
-        this.nextKeepAlive = now + /** @type {number} */ (this.config.keepAliveIntervalTime)
-        try {
-          this.native.sendAckEliciting()
-        } catch {
-          // Closing: nothing to keep alive.
-        }
-      }
-      this.native.onTimeout()
-      this.service()
-    }
+    /** When packets go out and the timer fires. */
+    this.driver = new ConnectionDriver(this)
     if (this.config.keepAliveIntervalTime != null) this.nextKeepAlive = performance.now() + this.config.keepAliveIntervalTime
   }
 
@@ -223,7 +168,7 @@ class QUICConnection extends QUICEventTarget {
   /** @internal Sends the first flight (clients) and resolves once established and verified. */
   start() {
     this.emit(events.EventQUICConnectionStart)
-    this.service()
+    this.driver.service()
     // A resumed client is in early data only once its first flight is built (by the flush
     // above): hand it out now, not when the server's answer comes, by which time 0-RTT is over.
     if (this.state === 'starting' && !this.verifying && this.earlyData && this.native.isInEarlyData()) this.verify()
@@ -243,70 +188,67 @@ class QUICConnection extends QUICEventTarget {
     } catch {
       // The packet made quiche close the connection; the next poll reports it.
     }
-    this.schedule()
+    this.driver.oweService()
   }
 
   /**
-   * @internal The native receive path fed this connection's datagrams to quiche: service it
-   * now; the flush waits for `flushReceived`, so the ACKs leave with the replies.
+   * @internal The native receive path fed this connection's datagrams to quiche: poll it now;
+   * the flush waits for `flushReceived`, so the ACKs leave with the replies. During the
+   * handshake the reply (the client's Finished) goes at once: the user may close the connection
+   * as soon as it is handed out, and quiche will not send a close before it.
    */
   handleReceived() {
-    // During the handshake the reply (the client's Finished) goes at once: the user may close
-    // the connection as soon as it is handed out, and quiche will not send a close before it.
-    const deferred = this.state === 'running'
-    this.flushAhead = deferred
-    this.replied = false
-    this.repliedClean = false
-    this.service(deferred)
+    this.driver.batchStart(this.state === 'running')
   }
 
   /** @internal After `handleReceived`, once the listeners' microtasks ran: one flush for both. */
   flushReceived() {
-    this.flushAhead = false
-    if (this.released) return
-    // The reply took the batch's ACKs and nothing was queued after it: no second send.
-    this.settle(this.repliedClean ? this.repliedFlags : this.flush())
+    this.driver.batchEnd()
   }
 
   /**
-   * @internal Marks the connection for one flush in the next check phase: every write and read
-   * of this turn shares it, so many small streams fill packets together (a flush per microtask
-   * measured 2× fewer streams/s). During a received batch the batch's own flush
-   * (`flushReceived`) comes after the listeners' microtasks instead, except for the first
-   * `reply` (data written): that one leaves at once, with the batch's ACKs, rather than after
-   * whatever else the listeners do in those microtasks (a request-response peer answers a round
-   * trip sooner). Later replies of the batch still share its flush, which is skipped when
-   * nothing was queued after the first.
+   * @internal Something went into quiche that may need packets (see `ConnectionDriver.owe`).
    * @param {boolean} [reply] stream data or a datagram was queued
    * @transmits
    */
   markDirty(reply = false) {
-    if (this.flushAhead) {
-      // Not from inside a poll (a stream event's listener): that batch is still being read.
-      if (reply && !this.replied && !servicing && !this.released) {
-        this.replied = true
-        this.repliedFlags = this.flush()
-        this.repliedClean = true
-      } else this.repliedClean = false
-      return
+    this.driver.owe(reply, servicing)
+  }
+
+  /** @internal Polls and flushes now (a refused connection's close). */
+  service() {
+    this.driver.service()
+  }
+
+  /** @internal Sends what is ready now; returns the draining / closed flags (-1: unknown). */
+  flush() {
+    return this.driver.flushNow()
+  }
+
+  /** @internal The driver's state, for reports. */
+  driverState() {
+    return this.driver.describe()
+  }
+
+  /** @internal When the next keep-alive PING is due (performance.now() ms). */
+  keepAliveAt() {
+    return this.state === 'running' ? this.nextKeepAlive : Infinity
+  }
+
+  /** @internal The keep-alive deadline passed: a PING goes with the next flush. */
+  keepAlive() {
+    this.nextKeepAlive = performance.now() + /** @type {number} */ (this.config.keepAliveIntervalTime)
+    try {
+      this.native.sendAckEliciting()
+    } catch {
+      // Closing: nothing to keep alive.
     }
-    if (this.flushImmediate != null || this.released) return
-    this.flushImmediate = setImmediate(this.runFlush)
   }
 
-  schedule() {
-    if (this.serviceQueued || this.released) return
-    this.serviceQueued = true
-    setImmediate(this.runService)
-  }
-
-  /**
-   * Handles everything the native side reports, then flushes (unless `deferFlush`: the caller
-   * flushes soon, see `flushReceived`).
-   */
-  service(deferFlush = false) {
+  /** @internal Everything the native side reports, handled (one poll array per nesting level). */
+  poll() {
     if (this.released) return
-    // A listener may service another connection from inside this one: it gets its own array.
+    // A listener may poll another connection from inside this one: it gets its own array.
     const out = servicing ? new Float64Array(POLL_SLOTS) : pollOut
     const outer = !servicing
     servicing = true
@@ -315,8 +257,6 @@ class QUICConnection extends QUICEventTarget {
     } finally {
       if (outer) servicing = false
     }
-    if (deferFlush) return
-    this.settle(this.flush())
   }
 
   /**
@@ -384,96 +324,6 @@ class QUICConnection extends QUICEventTarget {
     }
   }
 
-  /**
-   * Sends what is ready in bounded bursts, then re-arms the timer. Returns the connection's
-   * draining / closed flags when the native send reported them, else -1 (see `settle`).
-   */
-  flush() {
-    if (this.flushImmediate != null) {
-      // This flush sends what the queued one would have: a second would find nothing to send.
-      clearImmediate(this.flushImmediate)
-      this.flushImmediate = null
-    }
-    if (this.released) return -1
-    const fd = this.socket.fd
-    // flushToFd reports the timeout and the state after its send: no further calls for them.
-    let fresh = false
-    for (let burst = 0; ; burst += MAX_PACKETS) {
-      if (burst >= MAX_BURST) {
-        // Yield so ACKs and the peer's data get in between bursts; the rest goes next turn.
-        this.schedule()
-        break
-      }
-      let n
-      try {
-        if (fd >= 0) {
-          n = fast.flushToFd(this.handle, fd, MAX_PACKETS, flushState)
-          fresh = true
-        } else n = this.sendThroughDgram()
-      } catch (e) {
-        fresh = false
-        // A socket error (unreachable peer) is reported once; quiche retransmits or times out.
-        // Anything else means quiche closed the connection, which the next poll reports.
-        if (/** @type {any} */ (e)?.code === 'ERR_QUIC_IO') this.handleSendError(/** @type {Error} */ (e))
-        else this.schedule()
-        break
-      }
-      if (n < MAX_PACKETS) break
-    }
-    if (!fresh) {
-      this.arm()
-      return -1
-    }
-    this.arm(flushState[0])
-    return flushState[1]
-  }
-
-  /**
-   * One burst through `dgram.send`, for platforms without batched native sends. Returns the
-   * packet count.
-   */
-  sendThroughDgram() {
-    // One scratch area for every connection: flushes run one at a time and copy out what they wrote.
-    const scratch = sendScratch
-    const meta = sendMeta
-    const n = this.native.send(scratch, meta)
-    if (n === 0) return 0
-    if (meta[0] !== this.destGeneration) {
-      this.destGeneration = meta[0]
-      this.dests = this.native.destinations()
-    }
-    let size = 0
-    for (let i = 0; i < n; i++) size += meta[1 + 2 * i]
-    // dgram reads the bytes after this returns (DNS step, full socket queue): hand it a copy.
-    const out = Buffer.allocUnsafe(size)
-    scratch.copy(out, 0, 0, size)
-    let off = 0
-    for (let i = 0; i < n; i++) {
-      const len = meta[1 + 2 * i]
-      const to = this.dests[meta[2 + 2 * i]]
-      this.socket.sendPacket(len === size ? out : out.subarray(off, off + len), to.port, to.host, this.onSent)
-      off += len
-    }
-    return n
-  }
-
-  /** Sets the connection's timer. @param {number | null} [t] ms until quiche's timeout (null or -1: none), asked for if not given */
-  arm(t = this.native.timeout()) {
-    const now = performance.now()
-    const deadline = Math.min(t == null || t < 0 ? Infinity : now + t, this.state === 'running' ? this.nextKeepAlive : Infinity)
-    this.deadline = deadline
-    // Each ACK moves the deadline a little later: a timer already due before it is kept (it fires
-    // early and re-arms) rather than cleared and set again on every flush.
-    if (this.timer != null) {
-      if (deadline !== Infinity && this.timerAt <= deadline) return
-      clearTimeout(this.timer)
-      this.timer = null
-    }
-    if (deadline === Infinity) return
-    this.timerAt = deadline
-    this.timer = setTimeout(this.onTimer, Math.max(0, Math.ceil(deadline - now)))
-  }
-
   async verify() {
     this.verifying = true
     const cb = this.config.verifyCallback
@@ -489,14 +339,15 @@ class QUICConnection extends QUICEventTarget {
       }
       if (code !== undefined && code !== null) {
         this.native.close(false, code, Buffer.from('certificate rejected'))
-        this.flush()
+        this.driver.flushNow()
         this.finish()
         return
       }
     }
     if (this.state !== 'starting') return
     this.state = 'running'
-    this.arm()
+    // The keep-alive counts from now.
+    this.driver.arm()
     this.emit(events.EventQUICConnectionStarted)
     this.resolveStarted(undefined)
     // Peer streams that came with 0-RTT or the first flight wait until the user has had the
@@ -507,7 +358,7 @@ class QUICConnection extends QUICEventTarget {
       this.earlyStreams = []
       for (const s of early) this.emit(events.EventQUICConnectionStream, { detail: s })
       // Datagrams that came before now.
-      this.schedule()
+      this.driver.oweService()
     })
   }
 
@@ -676,7 +527,7 @@ class QUICConnection extends QUICEventTarget {
       if (/** @type {string} */ (this.state) === 'stopped') return this.closedP
       if (!this.released) {
         this.native.close(isApp, errorCode, reason)
-        this.flush()
+        this.driver.flushNow()
         // A full congestion window can hold the CONNECTION_CLOSE back until ACKs arrive: wait
         // (bounded) until it is on the wire, which service() notices as draining.
         if (!this.native.isDraining() && !this.native.isClosed()) {
@@ -748,8 +599,7 @@ class QUICConnection extends QUICEventTarget {
   release() {
     if (this.released) return
     this.released = true
-    if (this.timer != null) clearTimeout(this.timer)
-    this.timer = null
+    this.driver.close()
     for (const cid of this.cids) this.socket.unregisterConnectionId(cid, this)
     this.socket.releaseConnection(this)
     this.socket.draining.delete(this)

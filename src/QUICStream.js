@@ -581,6 +581,8 @@ class QUICStream extends QUICEventTarget {
         this.finishWrite()
         throw this.writeError(e)
       }
+      // Asking may queue a (STREAM_)DATA_BLOCKED frame for the peer.
+      conn.markDirty()
       await new Promise((resolve, reject) => {
         this.writeWaiter = { resolve, reject }
       })

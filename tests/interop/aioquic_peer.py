@@ -3,17 +3,22 @@
 Server: echoes every stream (as data arrives, FIN with FIN) and every DATAGRAM; a stream whose
 first bytes are b"close:<code>:<reason>" makes it close the connection with that application
 error, and one whose first bytes are b"cancel:<code>" is reset and stopped with that code.
-Prints {"port": N} once listening.
+Prints {"port": N} once listening. With --loss P it drops each datagram it receives or sends
+with probability P (drawn from --seed), so the peer under test sees an independent stack's
+losses in both directions; at exit it prints the counts to stderr.
 
 Client: runs one scenario against a server and prints one JSON line with what it saw.
 """
 
 import argparse
 import asyncio
+import atexit
 import hashlib
 import json
 import os
+import random
 import re
+import signal
 import ssl
 import sys
 
@@ -120,9 +125,42 @@ async def run_server(args):
         session_ticket_fetcher=tickets.pop,
         session_ticket_handler=lambda t: tickets.__setitem__(t.ticket, t),
     )
+    if args.loss > 0:
+        make_lossy(server, args.loss, args.seed)
     port = server._transport.get_extra_info("sockname")[1]
     print(json.dumps({"port": port}), flush=True)
     await asyncio.Event().wait()
+
+
+def make_lossy(server, loss, seed):
+    """Drops each datagram the server receives or sends with probability `loss`."""
+    rng = random.Random(seed)
+    counts = {"in": 0, "inDropped": 0, "out": 0, "outDropped": 0}
+    transport = server._transport
+    send = transport.sendto
+    receive = server.datagram_received
+
+    def sendto(data, addr=None):
+        counts["out"] += 1
+        if rng.random() < loss:
+            counts["outDropped"] += 1
+            return
+        send(data, addr)
+
+    def datagram_received(data, addr):
+        counts["in"] += 1
+        if rng.random() < loss:
+            counts["inDropped"] += 1
+            return
+        receive(data, addr)
+
+    # The connections send through the server's transport; asyncio hands datagrams to the
+    # protocol's method as looked up on the instance.
+    transport.sendto = sendto
+    server.datagram_received = datagram_received
+
+    atexit.register(lambda: print(json.dumps({"loss": counts}), file=sys.stderr, flush=True))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
 async def run_client(args):
@@ -228,6 +266,8 @@ def main():
     p.add_argument("--ca")
     p.add_argument("--retry", action="store_true")
     p.add_argument("--idle", type=float, default=30.0)
+    p.add_argument("--loss", type=float, default=0.0)
+    p.add_argument("--seed", type=int, default=1)
     p.add_argument("--scenario", default="handshake")
     p.add_argument("--size", type=int, default=1024)
     args = p.parse_args()

@@ -1,0 +1,152 @@
+// @ts-check
+'use strict'
+// Lossy interop runs against an independent stack: our client echoes streams through an aioquic
+// server (tests/interop/aioquic_peer.py) that itself drops a share of the datagrams it receives
+// and sends, each run from its own seed. A run that does not finish within STALL_MS (the idle
+// timeout is 30 s, so a stalled connection is still alive then) is reported with its seed and
+// the client's state; it replays with `node scripts/interop-loss.js 1 <seed> <loss>`.
+//
+//   node scripts/interop-loss.js [runs = 20] [first seed = 1] [loss = 0.05] [streams = 8] [size = 262144]
+//
+// INTEROP_QLOG=<dir> keeps the client's qlog of each failed run there (`<seed>-client.sqlog`). Exits 1
+// if any run failed. tests/interop.test.js runs a few seeds of it.
+const { spawn } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+const readline = require('node:readline')
+const { QUICClient } = require('../index.js')
+const fixtures = require('../tests/helpers/fixtures.js')
+const { pattern } = require('../tests/helpers/quic.js')
+
+const STALL_MS = 20_000
+const WRITE_CHUNK = 64 * 1024
+const root = path.join(__dirname, '..')
+const venvPython = path.join(root, '.venv', 'bin', 'python')
+const python = fs.existsSync(venvPython) ? venvPython : 'python3'
+const peerScript = path.join(root, 'tests', 'interop', 'aioquic_peer.py')
+const fx = (/** @type {string} */ name) => path.join(root, 'tests', 'fixtures', name)
+
+/**
+ * Starts the lossy aioquic echo server; resolves with its port and a stop function.
+ * @param {number} loss
+ * @param {number} seed
+ */
+async function lossyServer(loss, seed) {
+  const child = spawn(python, [peerScript, 'server', '--cert', fx('server-ec.crt'), '--key', fx('server-ec.key'), '--loss', String(loss), '--seed', String(seed)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr?.on('data', (d) => (stderr += d))
+  const rl = readline.createInterface({ input: /** @type {import('node:stream').Readable} */ (child.stdout) })
+  const line = await new Promise((resolve, reject) => {
+    rl.once('line', resolve)
+    child.once('exit', (code) => reject(new Error(`aioquic server exited with ${code}: ${stderr}`)))
+  })
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  return {
+    port: /** @type {{ port: number }} */ (JSON.parse(line)).port,
+    /** Stops the server; resolves with what it printed to stderr (its loss counts). */
+    stop: async () => {
+      child.kill('SIGTERM')
+      await exited
+      return stderr.trim()
+    },
+  }
+}
+
+/** @param {import('../index').QUICConnection} c */
+function describe(c) {
+  const paths = c.native.pathStats().map((x) => ({ active: x.active, state: x.validationState, rtt: x.rtt, cwnd: x.cwnd, pto: x.totalPtoCount, sent: x.sent, lost: x.lost }))
+  const held = [...c.streams.values()].slice(0, 8).map((s) => {
+    const id = /** @type {number} */ (s.streamId)
+    return { id, readClosed: s.readClosed, writeClosed: s.writeClosed, readable: c.native.streamReadable(id), finished: c.native.streamFinished(id) }
+  })
+  // What a flush now sends: packets here mean the driver owed a flush it never ran.
+  const sentBefore = c.native.pathStats().reduce((n, x) => n + Number(x.sent), 0)
+  const driven = /** @type {any} */ (c)
+  driven.flush?.()
+  const flushSent = c.native.pathStats().reduce((n, x) => n + Number(x.sent), 0) - sentBefore
+  return JSON.stringify({ closed: c.closed, streams: c.streams.size, held, timeout: c.native.timeout(), driver: driven.driverState?.(), flushSent, paths })
+}
+
+/**
+ * Echoes `data` on a new stream through its Web Streams (writes of WRITE_CHUNK).
+ * @param {import('../index').QUICConnection} conn
+ * @param {Buffer} data
+ * @param {{ done: number }} progress
+ */
+async function echo(conn, data, progress) {
+  const s = conn.newStream()
+  const write = (async () => {
+    const w = s.writable.getWriter()
+    for (let off = 0; off < data.length; off += WRITE_CHUNK) await w.write(data.subarray(off, off + WRITE_CHUNK))
+    await w.close()
+  })()
+  // A failed read leaves the write to fail on its own (the destroy after a stall).
+  write.catch(() => {})
+  const chunks = []
+  for await (const c of /** @type {AsyncIterable<Uint8Array>} */ (/** @type {unknown} */ (s.readable))) {
+    chunks.push(c)
+    progress.done += c.length
+  }
+  await write
+  const back = Buffer.concat(chunks)
+  if (!back.equals(data)) throw new Error(`stream ${s.streamId}: ${back.length} of ${data.length} bytes came back, or different ones`)
+}
+
+/**
+ * One run: resolves with `null` when it passed, or what went wrong.
+ * @param {{ seed: number, loss: number, streams: number, size: number }} o
+ */
+async function run({ seed, loss, streams, size }) {
+  const server = await lossyServer(loss, seed)
+  /** @type {import('../index').QUICClient | undefined} */
+  let client
+  const progress = { done: 0 }
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer
+  try {
+    client = await QUICClient.createQUICClient(
+      { host: '127.0.0.1', port: server.port, serverName: 'localhost', config: { ca: fixtures.ca, applicationProtos: ['quic-interop'] } },
+      { timer: STALL_MS },
+    )
+    const conn = client.connection
+    if (process.env.INTEROP_QLOG) conn.native.setQlog(path.join(process.env.INTEROP_QLOG, `${seed}-client.sqlog`), 'interop-loss', null)
+    const all = Promise.all(Array.from({ length: streams }, (_, i) => echo(conn, pattern(size, seed * 100 + i), progress)))
+    // After a stall the destroy below fails the echoes: nobody waits for them then.
+    all.catch(() => {})
+    const stalled = new Promise((resolve) => (timer = setTimeout(() => resolve('stalled'), STALL_MS)))
+    const r = await Promise.race([all.then(() => null), stalled])
+    if (r === 'stalled') return `stalled: ${progress.done} of ${streams * size} bytes back; client ${describe(conn)}`
+    return null
+  } catch (e) {
+    return `failed: ${/** @type {Error} */ (e).stack}`
+  } finally {
+    clearTimeout(timer)
+    await client?.destroy({ force: true })
+    const counts = await server.stop()
+    if (process.env.INTEROP_VERBOSE) console.log(`  seed ${seed}: server ${counts}`)
+  }
+}
+
+async function main() {
+  const [runs = 20, first = 1, loss = 0.05, streams = 8, size = 256 * 1024] = process.argv.slice(2).map(Number)
+  const started = Date.now()
+  const failed = []
+  for (let seed = first; seed < first + runs; seed++) {
+    const t0 = Date.now()
+    const err = await run({ seed, loss, streams, size })
+    // Only a failed run's trace is worth its size.
+    if (err == null && process.env.INTEROP_QLOG) fs.rmSync(path.join(process.env.INTEROP_QLOG, `${seed}-client.sqlog`), { force: true })
+    if (err != null) {
+      failed.push(seed)
+      console.log(`seed ${seed} (loss ${loss}): ${err}`)
+    } else if (process.env.INTEROP_VERBOSE) console.log(`seed ${seed}: ok in ${Date.now() - t0} ms`)
+  }
+  console.log(`${runs - failed.length} passed, ${failed.length} failed (loss ${loss}, ${streams} x ${size} B, ${((Date.now() - started) / 1000).toFixed(1)} s)${failed.length ? `; seeds ${failed.join(' ')}` : ''}`)
+  process.exit(failed.length > 0 ? 1 : 0)
+}
+
+if (require.main === module) main()
+
+module.exports = { run }
