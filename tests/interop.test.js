@@ -336,3 +336,21 @@ test('NAT rebinding in both directions with aioquic: the transfer completes', op
   const paths = () => JSON.stringify({ relay: relay2.stats, paths: serverConn?.native.pathStats().map((/** @type {any} */ x) => ({ active: x.active, state: x.validationState, peer: x.peer.port, sent: x.sent, recv: x.recv })) })
   assert.equal(await Promise.race([migrated, sleep(2000).then(() => false)]), true, `the server did not follow the new address: ${paths()}`)
 })
+
+test('our client → lossy aioquic server (5 % and 20 % dropped each way by the peer): 8 × 256 KiB echoed through Web Streams, no stall', opts, async () => {
+  // The case that stalled (issue 15): a stream left queued with nothing to send stopped quiche's
+  // send loop (patches/quiche-0.30.0-unflushable-queued.patch). `node scripts/interop-loss.js`
+  // runs it for many seeds; these are a slice, each run bounded at 20 s.
+  const { run } = require('../scripts/interop-loss.js')
+  const failures = []
+  for (const [loss, first, runs] of [
+    [0.05, 9000, 12],
+    [0.2, 9500, 3],
+  ]) {
+    for (let seed = first; seed < first + runs; seed++) {
+      const err = await run({ seed, loss, streams: 8, size: 256 * 1024 })
+      if (err != null) failures.push(`seed ${seed} (loss ${loss}): ${err}`)
+    }
+  }
+  assert.deepEqual(failures, [])
+})
