@@ -12,7 +12,8 @@ async function load(name) {
     case 'quic-web':
       return family(require('../index.js'), { web: true })
     case 'legacy':
-      return family(await import('@matrixai/quic-legacy'), { legacy: true })
+      // benches/setup.js installs it into benches/node_modules.
+      return family(await import(/** @type {string} */ ('@matrixai/quic-legacy')), { legacy: true })
     case 'tls':
       return require('./impl/tls.js')
     case 'http2':

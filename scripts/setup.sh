@@ -33,9 +33,9 @@ for tool in cargo node npm; do
   fi
 done
 
-# npm ci can refuse the lockfile when optional per-platform packages are not on the registry.
+# Exactly the lockfile's packages; a lockfile out of step with package.json fails here.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
-  npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+  npm ci --no-audit --no-fund
 fi
 npm run build
 
