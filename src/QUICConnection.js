@@ -220,16 +220,6 @@ class QUICConnection extends QUICEventTarget {
     this.driver.service()
   }
 
-  /** @internal Sends what is ready now; returns the draining / closed flags (-1: unknown). */
-  flush() {
-    return this.driver.flushNow()
-  }
-
-  /** @internal The driver's state, for reports. */
-  driverState() {
-    return this.driver.describe()
-  }
-
   /** @internal When the next keep-alive PING is due (performance.now() ms). */
   keepAliveAt() {
     return this.state === 'running' ? this.nextKeepAlive : Infinity

@@ -575,13 +575,16 @@ class QUICStream extends QUICEventTarget {
       if (this._destroyed) throw this.failure ?? new errors.ErrorQUICStreamDestroyed()
       off = this.sendSome(chunk, off, fin)
       if (off >= chunk.byteLength) break
+      let writable
       try {
-        conn.native.streamWritable(id, Math.min(chunk.byteLength - off, WRITE_LOW_WATER))
+        writable = conn.native.streamWritable(id, Math.min(chunk.byteLength - off, WRITE_LOW_WATER))
       } catch (e) {
         this.finishWrite()
         throw this.writeError(e)
       }
-      // Asking may queue a (STREAM_)DATA_BLOCKED frame for the peer.
+      // Room already (no report of it would come): write on at once.
+      if (writable) continue
+      // Asking queued the low-water mark, and may queue a (STREAM_)DATA_BLOCKED frame.
       conn.markDirty()
       await new Promise((resolve, reject) => {
         this.writeWaiter = { resolve, reject }
