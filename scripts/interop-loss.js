@@ -10,64 +10,16 @@
 //
 // INTEROP_QLOG=<dir> keeps the client's qlog of each failed run there (`<seed>-client.sqlog`). Exits 1
 // if any run failed. tests/interop.test.js runs a few seeds of it.
-const { spawn } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
-const readline = require('node:readline')
 const { QUICClient } = require('../index.js')
 const fixtures = require('../tests/helpers/fixtures.js')
-const { pattern } = require('../tests/helpers/quic.js')
+const { pattern, writeAll } = require('../tests/helpers/quic.js')
+const { startAioquicServer } = require('../tests/helpers/aioquic.js')
+const { describeConnection } = require('./connection-report.js')
 
 const STALL_MS = 20_000
 const WRITE_CHUNK = 64 * 1024
-const root = path.join(__dirname, '..')
-const venvPython = path.join(root, '.venv', 'bin', 'python')
-const python = fs.existsSync(venvPython) ? venvPython : 'python3'
-const peerScript = path.join(root, 'tests', 'interop', 'aioquic_peer.py')
-const fx = (/** @type {string} */ name) => path.join(root, 'tests', 'fixtures', name)
-
-/**
- * Starts the lossy aioquic echo server; resolves with its port and a stop function.
- * @param {number} loss
- * @param {number} seed
- */
-async function lossyServer(loss, seed) {
-  const child = spawn(python, [peerScript, 'server', '--cert', fx('server-ec.crt'), '--key', fx('server-ec.key'), '--loss', String(loss), '--seed', String(seed)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr?.on('data', (d) => (stderr += d))
-  const rl = readline.createInterface({ input: /** @type {import('node:stream').Readable} */ (child.stdout) })
-  const line = await new Promise((resolve, reject) => {
-    rl.once('line', resolve)
-    child.once('exit', (code) => reject(new Error(`aioquic server exited with ${code}: ${stderr}`)))
-  })
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  return {
-    port: /** @type {{ port: number }} */ (JSON.parse(line)).port,
-    /** Stops the server; resolves with what it printed to stderr (its loss counts). */
-    stop: async () => {
-      child.kill('SIGTERM')
-      await exited
-      return stderr.trim()
-    },
-  }
-}
-
-/** @param {import('../index').QUICConnection} c */
-function describe(c) {
-  const paths = c.native.pathStats().map((x) => ({ active: x.active, state: x.validationState, rtt: x.rtt, cwnd: x.cwnd, pto: x.totalPtoCount, sent: x.sent, lost: x.lost }))
-  const held = [...c.streams.values()].slice(0, 8).map((s) => {
-    const id = /** @type {number} */ (s.streamId)
-    return { id, readClosed: s.readClosed, writeClosed: s.writeClosed, readable: c.native.streamReadable(id), finished: c.native.streamFinished(id) }
-  })
-  // What a flush now sends: packets here mean the driver owed a flush it never ran.
-  const sentBefore = c.native.pathStats().reduce((n, x) => n + Number(x.sent), 0)
-  const driven = /** @type {any} */ (c)
-  driven.flush?.()
-  const flushSent = c.native.pathStats().reduce((n, x) => n + Number(x.sent), 0) - sentBefore
-  return JSON.stringify({ closed: c.closed, streams: c.streams.size, held, timeout: c.native.timeout(), driver: driven.driverState?.(), flushSent, paths })
-}
 
 /**
  * Echoes `data` on a new stream through its Web Streams (writes of WRITE_CHUNK).
@@ -77,11 +29,7 @@ function describe(c) {
  */
 async function echo(conn, data, progress) {
   const s = conn.newStream()
-  const write = (async () => {
-    const w = s.writable.getWriter()
-    for (let off = 0; off < data.length; off += WRITE_CHUNK) await w.write(data.subarray(off, off + WRITE_CHUNK))
-    await w.close()
-  })()
+  const write = writeAll(s.writable, data, WRITE_CHUNK)
   // A failed read leaves the write to fail on its own (the destroy after a stall).
   write.catch(() => {})
   const chunks = []
@@ -99,7 +47,7 @@ async function echo(conn, data, progress) {
  * @param {{ seed: number, loss: number, streams: number, size: number }} o
  */
 async function run({ seed, loss, streams, size }) {
-  const server = await lossyServer(loss, seed)
+  const server = await startAioquicServer(['--loss', String(loss), '--seed', String(seed)])
   /** @type {import('../index').QUICClient | undefined} */
   let client
   const progress = { done: 0 }
@@ -117,7 +65,7 @@ async function run({ seed, loss, streams, size }) {
     all.catch(() => {})
     const stalled = new Promise((resolve) => (timer = setTimeout(() => resolve('stalled'), STALL_MS)))
     const r = await Promise.race([all.then(() => null), stalled])
-    if (r === 'stalled') return `stalled: ${progress.done} of ${streams * size} bytes back; client ${describe(conn)}`
+    if (r === 'stalled') return `stalled: ${progress.done} of ${streams * size} bytes back; client ${describeConnection(conn, 8)}`
     return null
   } catch (e) {
     return `failed: ${/** @type {Error} */ (e).stack}`

@@ -17,6 +17,7 @@ const { QUICServer, QUICClient, events } = require('../index.js')
 const fixtures = require('../tests/helpers/fixtures.js')
 const { pattern } = require('../tests/helpers/quic.js')
 const { LossyRelay, prng } = require('../tests/helpers/lossy-relay.js')
+const { describeConnection: describe } = require('./connection-report.js')
 
 const STALL_MS = 15_000
 const RUN_MS = 300_000
@@ -149,18 +150,6 @@ async function echo(s, p, truncated) {
   if (last != null && p.finWithData) return s.end(last)
   if (last != null) await s.write(last)
   await s.end()
-}
-
-/** @param {import('../index').QUICConnection | null | undefined} c */
-function describe(c) {
-  if (c == null) return 'none'
-  const paths = c.native.pathStats().map((x) => ({ active: x.active, state: x.validationState, rtt: x.rtt, cwnd: x.cwnd, pto: x.totalPtoCount, sent: x.sent, lost: x.lost }))
-  // The streams still held (a few): where each side of each stands, in JS and in quiche.
-  const held = [...c.streams.values()].slice(0, 4).map((s) => {
-    const id = /** @type {number} */ (s.streamId)
-    return { id, readClosed: s.readClosed, writeClosed: s.writeClosed, readable: c.native.streamReadable(id), finished: c.native.streamFinished(id) }
-  })
-  return JSON.stringify({ closed: c.closed, streams: c.streams.size, held, timeout: c.native.timeout(), localError: c.native.localError(), peerError: c.native.peerError(), paths })
 }
 
 /** One run; resolves whether it passed. @param {number} seed */

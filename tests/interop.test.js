@@ -4,19 +4,11 @@
 // run from the virtual environment scripts/setup.sh makes). Skipped, loudly, only without Python.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { spawn, spawnSync } = require('node:child_process')
-const fs = require('node:fs')
-const path = require('node:path')
-const readline = require('node:readline')
+const { spawn } = require('node:child_process')
 const { QUICClient, errors, events } = require('../index.js')
 const { startServer, onServerStreams, readAll, writeAll, pattern, once, sleep, sessionOf, fixtures } = require('./helpers/quic.js')
+const { python, hasPython, peerScript, fx, startAioquicServer } = require('./helpers/aioquic.js')
 
-const root = path.join(__dirname, '..')
-const peerScript = path.join(__dirname, 'interop', 'aioquic_peer.py')
-const fx = (/** @type {string} */ name) => path.join(__dirname, 'fixtures', name)
-const venvPython = path.join(root, '.venv', 'bin', 'python')
-const python = fs.existsSync(venvPython) ? venvPython : 'python3'
-const hasPython = spawnSync(python, ['--version']).status === 0
 if (!hasPython) {
   console.error('\n*** interop tests SKIPPED: no Python 3 on this machine (run scripts/setup.sh with python3 installed) ***\n')
 }
@@ -28,14 +20,9 @@ const ALPN = ['quic-interop']
  * @param {string[]} [extra]
  */
 async function aioquicServer(t, extra = []) {
-  const child = spawn(python, [peerScript, 'server', '--cert', fx('server-ec.crt'), '--key', fx('server-ec.key'), ...extra], { stdio: ['ignore', 'pipe', 'inherit'] })
-  t.after(() => child.kill())
-  const rl = readline.createInterface({ input: /** @type {import('node:stream').Readable} */ (child.stdout) })
-  const line = await new Promise((resolve, reject) => {
-    rl.once('line', resolve)
-    child.once('exit', (code) => reject(new Error(`aioquic server exited with ${code}`)))
-  })
-  return /** @type {{ port: number }} */ (JSON.parse(line)).port
+  const server = await startAioquicServer(extra)
+  t.after(server.stop)
+  return server.port
 }
 
 /**
