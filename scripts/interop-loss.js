@@ -2,8 +2,9 @@
 'use strict'
 // Lossy interop runs against an independent stack: our client echoes streams through an aioquic
 // server (tests/interop/aioquic_peer.py) that itself drops a share of the datagrams it receives
-// and sends, each run from its own seed. A run that does not finish within STALL_MS (the idle
-// timeout is 30 s, so a stalled connection is still alive then) is reported with its seed and
+// and sends, each run from its own seed. A run in which no byte comes back for STALL_MS (the
+// idle timeout is 30 s, so a stalled connection is still alive then), or that is not done in
+// RUN_MS (slow through heavy loss, but moving), is reported with its seed and
 // the client's state; it replays with `node scripts/interop-loss.js 1 <seed> <loss>`.
 //
 //   node scripts/interop-loss.js [runs = 20] [first seed = 1] [loss = 0.05] [streams = 8] [size = 262144]
@@ -19,6 +20,7 @@ const { startAioquicServer } = require('../tests/helpers/aioquic.js')
 const { describeConnection } = require('./connection-report.js')
 
 const STALL_MS = 20_000
+const RUN_MS = 120_000
 const WRITE_CHUNK = 64 * 1024
 
 /**
@@ -63,14 +65,28 @@ async function run({ seed, loss, streams, size }) {
     const all = Promise.all(Array.from({ length: streams }, (_, i) => echo(conn, pattern(size, seed * 100 + i), progress)))
     // After a stall the destroy below fails the echoes: nobody waits for them then.
     all.catch(() => {})
-    const stalled = new Promise((resolve) => (timer = setTimeout(() => resolve('stalled'), STALL_MS)))
-    const r = await Promise.race([all.then(() => null), stalled])
-    if (r === 'stalled') return `stalled: ${progress.done} of ${streams * size} bytes back; client ${describeConnection(conn, 8)}`
+    // Checked each second: no byte back for STALL_MS is a stall; RUN_MS in all is too slow.
+    const started = Date.now()
+    let lastDone = -1
+    let lastMoved = started
+    const stuck = new Promise((resolve) => {
+      timer = setInterval(() => {
+        const now = Date.now()
+        if (progress.done !== lastDone) {
+          lastDone = progress.done
+          lastMoved = now
+        }
+        if (now - lastMoved >= STALL_MS) resolve('stalled')
+        else if (now - started >= RUN_MS) resolve('too slow')
+      }, 1000)
+    })
+    const r = await Promise.race([all.then(() => null), stuck])
+    if (r != null) return `${r}: ${progress.done} of ${streams * size} bytes back; client ${describeConnection(conn, 8)}`
     return null
   } catch (e) {
     return `failed: ${/** @type {Error} */ (e).stack}`
   } finally {
-    clearTimeout(timer)
+    clearInterval(timer)
     await client?.destroy({ force: true })
     const counts = await server.stop()
     if (process.env.INTEROP_VERBOSE) console.log(`  seed ${seed}: server ${counts}`)

@@ -23,7 +23,8 @@ const fx = (name) => path.join(root, 'tests', 'fixtures', name)
  * @param {string[]} [extra]
  */
 async function startAioquicServer(extra = []) {
-  const child = spawn(python, [peerScript, 'server', '--cert', fx('server-ec.crt'), '--key', fx('server-ec.key'), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // Its stdin is a pipe from this process: when this process ends, however, the server does too.
+  const child = spawn(python, [peerScript, 'server', '--cert', fx('server-ec.crt'), '--key', fx('server-ec.key'), ...extra], { stdio: ['pipe', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (d) => (stderr += d))
   const exited = new Promise((resolve) => child.once('exit', resolve))

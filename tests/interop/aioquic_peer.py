@@ -12,7 +12,6 @@ Client: runs one scenario against a server and prints one JSON line with what it
 
 import argparse
 import asyncio
-import atexit
 import hashlib
 import json
 import os
@@ -20,7 +19,9 @@ import random
 import re
 import signal
 import ssl
+import stat
 import sys
+import threading
 
 from aioquic.asyncio import QuicConnectionProtocol, connect, serve
 from aioquic.quic.configuration import QuicConfiguration
@@ -109,7 +110,35 @@ def pattern(n: int) -> bytes:
     return hashlib.shake_256(b"interop").digest(n) if n <= 1 << 20 else (hashlib.shake_256(b"interop").digest(1 << 20) * (n // (1 << 20) + 1))[:n]
 
 
+# What a server says when it is stopped (SIGTERM), before it exits.
+AT_STOP = []
+
+
+def stop(*_):
+    for say in AT_STOP:
+        say()
+    # Not sys.exit: the stdin watcher (exit_with_parent) is blocked in a read that interpreter
+    # shutdown would wait for.
+    os._exit(0)
+
+
+def exit_with_parent():
+    """With stdin a pipe (or socket) from the process that started this one, exits when it
+    closes (the parent ended, even killed), so no server is left behind."""
+    mode = os.fstat(sys.stdin.fileno()).st_mode
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+        return
+
+    def watch():
+        sys.stdin.buffer.read()
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 async def run_server(args):
+    signal.signal(signal.SIGTERM, stop)
+    exit_with_parent()
     config = QuicConfiguration(is_client=False, alpn_protocols=ALPN, max_datagram_frame_size=65536, idle_timeout=args.idle)
     config.load_cert_chain(args.cert, args.key)
     if args.ca:
@@ -159,8 +188,7 @@ def make_lossy(server, loss, seed):
     transport.sendto = sendto
     server.datagram_received = datagram_received
 
-    atexit.register(lambda: print(json.dumps({"loss": counts}), file=sys.stderr, flush=True))
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    AT_STOP.append(lambda: print(json.dumps({"loss": counts}), file=sys.stderr, flush=True))
 
 
 async def run_client(args):
