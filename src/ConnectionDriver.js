@@ -263,6 +263,9 @@ class ConnectionDriver {
     // flushToFd reports the timeout and the state after its send: no further calls for them.
     let fresh = false
     let sent = 0
+    // The clock read before the native call: quiche's timeout is relative to a moment inside
+    // it, and a pause after it returns (GC) must not push the timer past quiche's deadline.
+    let before = 0
     for (;;) {
       if (sent >= MAX_BURST) {
         // Yield so ACKs and the peer's data get in between bursts; the rest goes next.
@@ -272,6 +275,7 @@ class ConnectionDriver {
       let n
       try {
         if (fd >= 0) {
+          before = performance.now()
           n = fast.flushToFd(host.handle, fd, MAX_PACKETS, flushState)
           fresh = true
         } else n = this.sendThroughDgram()
@@ -296,7 +300,7 @@ class ConnectionDriver {
       this.arm()
       return -1
     }
-    this.arm(flushState[0])
+    this.arm(flushState[0], before)
     return flushState[1]
   }
 
@@ -325,10 +329,18 @@ class ConnectionDriver {
     return n
   }
 
-  /** Sets the timer. @param {number | null} [t] ms until quiche's timeout (null or -1: none), asked for if not given */
-  arm(t = this.host.native.timeout()) {
+  /**
+   * Sets the timer. Without arguments quiche is asked; the clock is always read before quiche
+   * measured its timeout, so the timer errs early (and re-arms), never late.
+   * @param {number | null} [t] ms until quiche's timeout (null or -1: none)
+   * @param {number} [now] performance.now() read before quiche measured `t`
+   */
+  arm(t, now) {
     if (this.state === CLOSED) return
-    const now = performance.now()
+    if (now === undefined) {
+      now = performance.now()
+      t = this.host.native.timeout()
+    }
     const deadline = Math.min(t == null || t < 0 ? Infinity : now + t, this.host.keepAliveAt())
     this.deadline = deadline
     // Each ACK moves the deadline a little later: a timer already due before it is kept (it fires
@@ -340,7 +352,7 @@ class ConnectionDriver {
     }
     if (deadline === Infinity) return
     this.timerAt = deadline
-    this.timer = setTimeout(this.onTimer, Math.max(0, Math.ceil(deadline - now)))
+    this.timer = setTimeout(this.onTimer, Math.max(0, Math.ceil(deadline - performance.now())))
   }
 
   /** Nothing runs again: the timer and any queued turn are dropped. */

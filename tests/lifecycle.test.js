@@ -115,6 +115,40 @@ test('keep-alive holds an idle connection open past its idle timeout', async (t)
   assert.equal([...server.connections].length, 1)
 })
 
+test('a pause after a native send (GC, a slow machine) never leaves the timer past quiche\'s deadline', async (t) => {
+  const { fast } = require('../src/native.js')
+  const server = await startServer(t)
+  echoServer(server)
+  const client = await connect(t, server.port)
+  const conn = /** @type {any} */ (client.connection)
+  const original = fast.flushToFd
+  /** @type {string[]} */
+  const late = []
+  fast.flushToFd = (/** @type {any[]} */ ...args) => {
+    const n = original(...args)
+    // Stall after quiche measured its timeout, as a GC pause would, then look once the driver
+    // has armed its timer from that timeout.
+    const until = performance.now() + 15
+    while (performance.now() < until) {}
+    if (args[0] === conn.handle) {
+      queueMicrotask(() => {
+        const d = conn.driver
+        const tq = conn.native.timeout()
+        if (d.state === 0 && tq != null && tq >= 0 && d.timerAt > performance.now() + tq + 0.5) late.push(`timer ${(d.timerAt - performance.now()).toFixed(1)} ms, quiche ${tq.toFixed(1)} ms`)
+      })
+    }
+    return n
+  }
+  t.after(() => {
+    fast.flushToFd = original
+  })
+  const s = client.connection.newStream()
+  const data = pattern(256 * 1024, 3)
+  const [, echoed] = await Promise.all([writeAll(s.writable, data, 16 * 1024), readAll(s.readable)])
+  assert.ok(echoed.equals(data))
+  assert.deepEqual(late, [])
+})
+
 test('one shared socket: a server and 50 clients, all routed by connection id', async (t) => {
   const socket = new QUICSocket()
   await socket.start({ host: '127.0.0.1', port: 0 })
