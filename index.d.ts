@@ -129,7 +129,12 @@ export class QUICSocket extends EventTarget {
   /** The socket's fd when bursts go out through one native `sendmmsg`; -1 when every packet goes through `dgram.send`. */
   readonly fd: number
   /** The native receiver reading this socket, or null when `dgram` reads it. */
-  readonly receiver: { readonly received: number; readonly segments: number; readonly truncated: number; readonly routes: number } | null
+  readonly receiver: {
+    readonly received: number
+    readonly segments: number
+    readonly truncated: number
+    readonly routes: number
+  } | null
   start(opts?: { host?: string; port?: number; reuseAddr?: boolean; ipv6Only?: boolean }): Promise<void>
   /** Throws ErrorQUICSocketConnectionsActive while connections or a server use it, unless `force`. */
   stop(opts?: { force?: boolean }): Promise<void>

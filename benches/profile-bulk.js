@@ -10,11 +10,15 @@ const family = require('./impl/quic-family.js')
 const MiB = 1024 * 1024
 const bytes = Number(process.argv[2] ?? 1024) * MiB
 const impl = family(require('../index.js'))
-const server = fork(path.join(__dirname, 'peer.js'), ['quic', 'server', 'bulk'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+const server = fork(path.join(__dirname, 'peer.js'), ['quic', 'server', 'bulk'], {
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+})
 server.once('message', async (/** @type {any} */ m) => {
   try {
     const r = /** @type {any} */ (await impl.clients.bulk(m.port, { bytes, chunk: 256 * 1024 }))
-    console.log(`bulk ${bytes / MiB} MiB: ${r.mbPerSecond.toFixed(0)} MB/s, client CPU ${(r.cpuClient / (bytes / MiB)).toFixed(4)} s/MB`)
+    console.log(
+      `bulk ${bytes / MiB} MiB: ${r.mbPerSecond.toFixed(0)} MB/s, client CPU ${(r.cpuClient / (bytes / MiB)).toFixed(4)} s/MB`,
+    )
   } finally {
     server.send({ cmd: 'stop' })
   }

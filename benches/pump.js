@@ -34,7 +34,11 @@ function bulk() {
   const t0 = process.hrtime.bigint()
   for (let round = 0; !fin && round < 1_000_000; round++) {
     while (sent < total) {
-      const n = p.client.streamSend(id, chunk.subarray(0, Math.min(chunk.length, total - sent)), sent + chunk.length >= total)
+      const n = p.client.streamSend(
+        id,
+        chunk.subarray(0, Math.min(chunk.length, total - sent)),
+        sent + chunk.length >= total,
+      )
       if (n === 0) break
       sent += n
     }

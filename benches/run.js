@@ -73,18 +73,29 @@ function next(child, pred) {
 
 /** Pins every thread of `pid` to `cpu` (with --pin). @param {number | undefined} pid @param {number} cpu */
 function pinTo(pid, cpu) {
-  if (pin && pid !== undefined) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' })
+  if (pin && pid !== undefined)
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' })
 }
 
 /** @param {string} impl @param {string} scenario @param {object} params */
 async function once(impl, scenario, params) {
   const peer = path.join(__dirname, 'peer.js')
-  const server = fork(peer, [impl, 'server', scenario], { execArgv: ['--expose-gc', ...profileArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const server = fork(peer, [impl, 'server', scenario], {
+    execArgv: ['--expose-gc', ...profileArgs],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
   try {
     const { port } = /** @type {any} */ (await next(server, (m) => m.port != null))
     pinTo(server.pid, 0)
-    const rss0 = scenario === 'idle' ? /** @type {any} */ (await (server.send({ cmd: 'rss' }), next(server, (m) => m.rss != null))).rss : 0
-    const client = fork(peer, [impl, 'client', scenario], { execArgv: profileArgs, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    let rss0 = 0
+    if (scenario === 'idle') {
+      server.send({ cmd: 'rss' })
+      rss0 = /** @type {any} */ (await next(server, (m) => m.rss != null)).rss
+    }
+    const client = fork(peer, [impl, 'client', scenario], {
+      execArgv: profileArgs,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
     try {
       await next(client, (m) => m.ready)
       pinTo(client.pid, 1)
@@ -109,7 +120,8 @@ async function once(impl, scenario, params) {
       return result
     } finally {
       // A profiled client writes its profile as it exits: let it.
-      if (profileDir && client.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 5000).unref() && client.once('exit', resolve))
+      if (profileDir && client.exitCode === null)
+        await new Promise((resolve) => setTimeout(resolve, 5000).unref() && client.once('exit', resolve))
       client.kill()
     }
   } finally {
@@ -137,10 +149,27 @@ function headline(scenario, r) {
   }
 }
 
+/**
+ * The list at `table[a][b]`, made empty if missing.
+ * @template T @param {Record<string, Record<string, T[]>>} table @param {string} a @param {string} b
+ */
+function listAt(table, a, b) {
+  if (table[a] == null) table[a] = {}
+  if (table[a][b] == null) table[a][b] = []
+  return table[a][b]
+}
+
 const median = (/** @type {number[]} */ xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 async function main() {
-  const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release(), pinned: pin }
+  const machine = {
+    cpu: os.cpus()[0]?.model,
+    cores: os.cpus().length,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    kernel: os.release(),
+    pinned: pin,
+  }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true })
   const jsonl = path.join(__dirname, 'results', `${stamp}.jsonl`)
@@ -160,11 +189,11 @@ async function main() {
         try {
           const result = await once(impl, scenario, params)
           line = { run, scenario, impl, params, ...result, machine }
-          ;((values[scenario] ??= {})[impl] ??= []).push(headline(scenario, result).value)
-          ;((raw[scenario] ??= {})[impl] ??= []).push(result)
+          listAt(values, scenario, impl).push(headline(scenario, result).value)
+          listAt(raw, scenario, impl).push(result)
         } catch (e) {
           line = { run, scenario, impl, params, error: String(/** @type {Error} */ (e).message), machine }
-          ;(failures[scenario] ??= {})[impl] = line.error
+          failures[scenario] = { ...failures[scenario], [impl]: line.error }
         }
         console.log(JSON.stringify(line))
         fs.appendFileSync(jsonl, `${JSON.stringify(line)}\n`)
@@ -186,8 +215,13 @@ async function main() {
       const h = headline(scenario, raw[scenario][impl][0])
       // Ratios read as "quic is N× better" (> 1 is a win for this library).
       const ratio = h.higher ? base / m : m / base
-      const cpu = scenario === 'bulk' || scenario === 'echo' ? median(raw[scenario][impl].map((r) => r.cpuSecondsPerMB)).toFixed(4) : ''
-      rows.push(`| ${scenario} | ${impl} | ${m.toFixed(m < 10 ? 2 : 1)} | ${h.unit} | ${impl === 'quic' ? '1' : `${ratio.toFixed(2)}×`} | ${cpu} |`)
+      const cpu =
+        scenario === 'bulk' || scenario === 'echo'
+          ? median(raw[scenario][impl].map((r) => r.cpuSecondsPerMB)).toFixed(4)
+          : ''
+      rows.push(
+        `| ${scenario} | ${impl} | ${m.toFixed(m < 10 ? 2 : 1)} | ${h.unit} | ${impl === 'quic' ? '1' : `${ratio.toFixed(2)}×`} | ${cpu} |`,
+      )
     }
   }
   const table = `Benchmarks ${stamp} (${runs} runs, medians; "vs quic" > 1 means this library is better)\n\nMachine: ${JSON.stringify(machine)}\n\n${rows.join('\n')}\n`

@@ -13,5 +13,6 @@ const dir = __dirname
 if (!fs.existsSync(path.join(dir, 'node_modules', '@matrixai', 'quic-legacy', 'package.json'))) {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
   const r = spawnSync(npm, ['install', '--no-package-lock', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'inherit' })
-  if (r.status !== 0) console.error('benches/setup: @matrixai/quic 2.0.9 could not be installed; the legacy column will fail')
+  if (r.status !== 0)
+    console.error('benches/setup: @matrixai/quic 2.0.9 could not be installed; the legacy column will fail')
 }

@@ -21,7 +21,9 @@ async function drain(readable, onChunk = (/** @type {Uint8Array} */ _c) => {}) {
 }
 
 async function main() {
-  const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert, applicationProtos: ['quic-demo'] } })
+  const server = new QUICServer({
+    config: { key: fixtures.ec.key, cert: fixtures.ec.cert, applicationProtos: ['quic-demo'] },
+  })
   server.addEventListener(events.EventQUICServerConnection.name, (e) => {
     const conn = /** @type {any} */ (e).detail
     conn.addEventListener(events.EventQUICConnectionStream.name, async (/** @type {any} */ se) => {
@@ -49,7 +51,9 @@ async function main() {
     config: { ca: fixtures.ca, applicationProtos: ['quic-demo'] },
   })
   const conn = client.connection
-  console.log(`connected to ${server.host}:${server.port} in ${(performance.now() - t0).toFixed(1)} ms (ALPN ${conn.native.applicationProto()})`)
+  console.log(
+    `connected to ${server.host}:${server.port} in ${(performance.now() - t0).toFixed(1)} ms (ALPN ${conn.native.applicationProto()})`,
+  )
 
   // Eight streams at once, echoed.
   const ok = await Promise.all(
@@ -100,7 +104,9 @@ async function main() {
   const seconds = (performance.now() - tBulk) / 1000
   if (process.stdout.isTTY) process.stdout.write('\n')
   const bulkOk = reply === `${BULK} ${hash.digest('hex')}`
-  console.log(`bulk: ${bulkOk ? 'complete, length and SHA-256 match' : `MISMATCH (${reply})`}, ${(BULK / MiB / seconds).toFixed(1)} MB/s over ${seconds.toFixed(2)} s`)
+  console.log(
+    `bulk: ${bulkOk ? 'complete, length and SHA-256 match' : `MISMATCH (${reply})`}, ${(BULK / MiB / seconds).toFixed(1)} MB/s over ${seconds.toFixed(2)} s`,
+  )
   const stats = conn.native.stats()
   const [path] = conn.native.pathStats()
   console.log(

@@ -12,10 +12,24 @@
 function describeConnection(c, maxHeld = 4) {
   if (c == null) return 'none'
   const sentSoFar = () => c.native.pathStats().reduce((n, x) => n + Number(x.sent), 0)
-  const paths = c.native.pathStats().map((x) => ({ active: x.active, state: x.validationState, rtt: x.rtt, cwnd: x.cwnd, pto: x.totalPtoCount, sent: x.sent, lost: x.lost }))
+  const paths = c.native.pathStats().map((x) => ({
+    active: x.active,
+    state: x.validationState,
+    rtt: x.rtt,
+    cwnd: x.cwnd,
+    pto: x.totalPtoCount,
+    sent: x.sent,
+    lost: x.lost,
+  }))
   const held = [...c.streams.values()].slice(0, maxHeld).map((s) => {
     const id = /** @type {number} */ (s.streamId)
-    return { id, readClosed: s.readClosed, writeClosed: s.writeClosed, readable: c.native.streamReadable(id), finished: c.native.streamFinished(id) }
+    return {
+      id,
+      readClosed: s.readClosed,
+      writeClosed: s.writeClosed,
+      readable: c.native.streamReadable(id),
+      finished: c.native.streamFinished(id),
+    }
   })
   // Internal: the public type does not name the driver.
   const connDriver = /** @type {import('../src/ConnectionDriver.js')} */ (/** @type {any} */ (c).driver)
@@ -24,7 +38,17 @@ function describeConnection(c, maxHeld = 4) {
   const before = sentSoFar()
   connDriver.flushNow()
   const flushSent = sentSoFar() - before
-  return JSON.stringify({ closed: c.closed, streams: c.streams.size, held, timeout, localError: c.native.localError(), peerError: c.native.peerError(), driver, flushSent, paths })
+  return JSON.stringify({
+    closed: c.closed,
+    streams: c.streams.size,
+    held,
+    timeout,
+    localError: c.native.localError(),
+    peerError: c.native.peerError(),
+    driver,
+    flushSent,
+    paths,
+  })
 }
 
 module.exports = { describeConnection }

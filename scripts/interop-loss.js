@@ -41,7 +41,8 @@ async function echo(conn, data, progress) {
   }
   await write
   const back = Buffer.concat(chunks)
-  if (!back.equals(data)) throw new Error(`stream ${s.streamId}: ${back.length} of ${data.length} bytes came back, or different ones`)
+  if (!back.equals(data))
+    throw new Error(`stream ${s.streamId}: ${back.length} of ${data.length} bytes came back, or different ones`)
 }
 
 /**
@@ -57,12 +58,20 @@ async function run({ seed, loss, streams, size }) {
   let timer
   try {
     client = await QUICClient.createQUICClient(
-      { host: '127.0.0.1', port: server.port, serverName: 'localhost', config: { ca: fixtures.ca, applicationProtos: ['quic-interop'] } },
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        serverName: 'localhost',
+        config: { ca: fixtures.ca, applicationProtos: ['quic-interop'] },
+      },
       { timer: STALL_MS },
     )
     const conn = client.connection
-    if (process.env.INTEROP_QLOG) conn.native.setQlog(path.join(process.env.INTEROP_QLOG, `${seed}-client.sqlog`), 'interop-loss', null)
-    const all = Promise.all(Array.from({ length: streams }, (_, i) => echo(conn, pattern(size, seed * 100 + i), progress)))
+    if (process.env.INTEROP_QLOG)
+      conn.native.setQlog(path.join(process.env.INTEROP_QLOG, `${seed}-client.sqlog`), 'interop-loss', null)
+    const all = Promise.all(
+      Array.from({ length: streams }, (_, i) => echo(conn, pattern(size, seed * 100 + i), progress)),
+    )
     // After a stall the destroy below fails the echoes: nobody waits for them then.
     all.catch(() => {})
     // Checked each second: no byte back for STALL_MS is a stall; RUN_MS in all is too slow.
@@ -81,7 +90,8 @@ async function run({ seed, loss, streams, size }) {
       }, 1000)
     })
     const r = await Promise.race([all.then(() => null), stuck])
-    if (r != null) return `${r}: ${progress.done} of ${streams * size} bytes back; client ${describeConnection(conn, 8)}`
+    if (r != null)
+      return `${r}: ${progress.done} of ${streams * size} bytes back; client ${describeConnection(conn, 8)}`
     return null
   } catch (e) {
     return `failed: ${/** @type {Error} */ (e).stack}`
@@ -101,13 +111,16 @@ async function main() {
     const t0 = Date.now()
     const err = await run({ seed, loss, streams, size })
     // Only a failed run's trace is worth its size.
-    if (err == null && process.env.INTEROP_QLOG) fs.rmSync(path.join(process.env.INTEROP_QLOG, `${seed}-client.sqlog`), { force: true })
+    if (err == null && process.env.INTEROP_QLOG)
+      fs.rmSync(path.join(process.env.INTEROP_QLOG, `${seed}-client.sqlog`), { force: true })
     if (err != null) {
       failed.push(seed)
       console.log(`seed ${seed} (loss ${loss}): ${err}`)
     } else if (process.env.INTEROP_VERBOSE) console.log(`seed ${seed}: ok in ${Date.now() - t0} ms`)
   }
-  console.log(`${runs - failed.length} passed, ${failed.length} failed (loss ${loss}, ${streams} x ${size} B, ${((Date.now() - started) / 1000).toFixed(1)} s)${failed.length ? `; seeds ${failed.join(' ')}` : ''}`)
+  console.log(
+    `${runs - failed.length} passed, ${failed.length} failed (loss ${loss}, ${streams} x ${size} B, ${((Date.now() - started) / 1000).toFixed(1)} s)${failed.length ? `; seeds ${failed.join(' ')}` : ''}`,
+  )
   process.exit(failed.length > 0 ? 1 : 0)
 }
 

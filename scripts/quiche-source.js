@@ -105,7 +105,11 @@ function applyPatch(dir, patchFile) {
     while (i < lines.length && lines[i].startsWith('@@')) {
       const header = /^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@/.exec(lines[i])
       if (header == null) throw new Error(`quiche-source: ${name}: bad hunk header at line ${i + 1}`)
-      const hunk = { start: Number(header[1]) - 1, old: /** @type {string[]} */ ([]), next: /** @type {string[]} */ ([]) }
+      const hunk = {
+        start: Number(header[1]) - 1,
+        old: /** @type {string[]} */ ([]),
+        next: /** @type {string[]} */ ([]),
+      }
       i++
       for (; i < lines.length && /^[ +\-\\]/.test(lines[i]) && !lines[i].startsWith('--- '); i++) {
         const body = lines[i].slice(1)

@@ -158,7 +158,9 @@ async function run(seed) {
   /** What the server read to a clean end short of the stream's size. @type {string[]} */
   const truncated = []
   if (process.env.SOAK_VERBOSE) console.log(JSON.stringify(p))
-  const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert, applicationProtos: ['soak'] } })
+  const server = new QUICServer({
+    config: { key: fixtures.ec.key, cert: fixtures.ec.cert, applicationProtos: ['soak'] },
+  })
   await server.start({ host: '127.0.0.1', port: 0 })
   /** @type {import('../index').QUICConnection | null} */
   let serverConn = null
@@ -209,7 +211,8 @@ async function run(seed) {
             // Both sides end, promptly and without a hang: the read with the cancel's error (a Web
             // Streams reader's cancel ends it as done instead), never with the whole echo.
             const back = await reading.catch(() => null)
-            if (back != null && (!p.clientWeb || back.equals(data))) throw new Error(`stream ${i}: read to the end after its cancel`)
+            if (back != null && (!p.clientWeb || back.equals(data)))
+              throw new Error(`stream ${i}: read to the end after its cancel`)
             return
           }
           await calls.write(data.subarray(off, off + CHUNK))
@@ -221,7 +224,10 @@ async function run(seed) {
       }
       if (serverCancelled) {
         // The read ends with the server's code too, promptly and without a hang.
-        await reading.then(() => Promise.reject(new Error(`stream ${i}: read to the end though the server cancelled it`)), () => {})
+        await reading.then(
+          () => Promise.reject(new Error(`stream ${i}: read to the end though the server cancelled it`)),
+          () => {},
+        )
         return
       }
       const back = await reading
@@ -241,21 +247,28 @@ async function run(seed) {
     // Nothing left behind: both sides let go of every stream (bounded). A server whose client
     // was destroyed waits for the CONNECTION_CLOSE, or its idle timeout if that was lost.
     const settled = performance.now()
-    const serverHeld = () => (p.closeAtMs >= 0 ? 0 : /** @type {any} */ (serverConn)?.streams.size ?? 0)
+    const serverHeld = () => (p.closeAtMs >= 0 ? 0 : /** @type {any} */ (serverConn?.streams.size ?? 0))
     while (serverHeld() > 0 || conn.streams.size > 0) {
-      if (performance.now() - settled > STALL_MS) throw new Error(`the server still holds ${/** @type {any} */ (serverConn).streams.size} streams, the client ${conn.streams.size}`)
+      if (performance.now() - settled > STALL_MS)
+        throw new Error(
+          `the server still holds ${/** @type {any} */ (serverConn).streams.size} streams, the client ${conn.streams.size}`,
+        )
       await sleep(50)
     }
     if (truncated.length > 0) throw new Error(`the server read truncated streams as complete: ${truncated.join('; ')}`)
     return true
   } catch (err) {
-    console.log(`FAIL seed ${seed} after ${Math.round(performance.now() - t0)} ms: ${/** @type {Error} */ (err)?.message ?? err}`)
+    console.log(
+      `FAIL seed ${seed} after ${Math.round(performance.now() - t0)} ms: ${/** @type {Error} */ (err)?.message ?? err}`,
+    )
     console.log(`  plan ${JSON.stringify(p)}`)
     console.log(`  client ${describe(client?.connection)}`)
     console.log(`  server ${describe(serverConn)}`)
     if (process.env.SOAK_VERBOSE) {
       for (const [id, st] of /** @type {any} */ (serverConn)?.streams ?? []) {
-        console.log(`  server stream ${id}: ${JSON.stringify({ readClosed: st.readClosed, writeClosed: st.writeClosed, destroyed: st.destroyed, finished: st.connection.native.streamFinished(id), readable: st.connection.native.streamReadable(id) })}`)
+        console.log(
+          `  server stream ${id}: ${JSON.stringify({ readClosed: st.readClosed, writeClosed: st.writeClosed, destroyed: st.destroyed, finished: st.connection.native.streamFinished(id), readable: st.connection.native.streamReadable(id) })}`,
+        )
       }
     }
     console.log(`  relay ${JSON.stringify(relay.stats)}`)

@@ -32,7 +32,17 @@ const BATCH_SERVICE = 6
 const SERVICING = 7
 /** Released: nothing runs again. */
 const CLOSED = 8
-const NAMES = ['idle', 'turnFlush', 'turnService', 'batch', 'batchReplied', 'batchFlush', 'batchService', 'servicing', 'closed']
+const NAMES = [
+  'idle',
+  'turnFlush',
+  'turnService',
+  'batch',
+  'batchReplied',
+  'batchFlush',
+  'batchService',
+  'servicing',
+  'closed',
+]
 
 /** Packets written per native send call; the flush loops until fewer come back. */
 const MAX_PACKETS = 64
@@ -240,7 +250,10 @@ class ConnectionDriver {
     const s = this.state
     if (s === CLOSED) return -1
     if (s === TURN_SERVICE || s === BATCH_SERVICE) return this.flushPackets(s)
-    if (s === BATCH || s === BATCH_REPLIED || s === BATCH_FLUSH) return (this.repliedFlags = this.flushPackets(BATCH_REPLIED))
+    if (s === BATCH || s === BATCH_REPLIED || s === BATCH_FLUSH) {
+      this.repliedFlags = this.flushPackets(BATCH_REPLIED)
+      return this.repliedFlags
+    }
     return this.flushPackets(IDLE)
   }
 
@@ -403,7 +416,8 @@ class ConnectionDriver {
     const t = native.timeout()
     const now = performance.now()
     let broken = ''
-    if (t != null && t >= 0 && (this.timer == null || this.timerAt > now + t + 1)) broken = `quiche's deadline in ${t.toFixed(1)} ms has no timer`
+    if (t != null && t >= 0 && (this.timer == null || this.timerAt > now + t + 1))
+      broken = `quiche's deadline in ${t.toFixed(1)} ms has no timer`
     else {
       // The check's own flush is neither history nor a reason for another check.
       const trace = this.trace
@@ -416,7 +430,9 @@ class ConnectionDriver {
     }
     if (broken === '') return
     const history = (this.trace ?? []).map(([at, what]) => `  ${at} ${what}`).join('\n')
-    throw new Error(`connection driver invariant broken: ${broken} while ${this.describe()}\nrecent driver events:\n${history}`)
+    throw new Error(
+      `connection driver invariant broken: ${broken} while ${this.describe()}\nrecent driver events:\n${history}`,
+    )
   }
 }
 

@@ -53,7 +53,9 @@ class QUICClient extends QUICEventTarget {
    */
   static createQUICClient(opts, ctx = {}) {
     const abort = new AbortController()
-    const p = /** @type {Promise<QUICClient> & { cancel(reason?: unknown): void }} */ (QUICClient.connect(opts, ctx, abort.signal))
+    const p = /** @type {Promise<QUICClient> & { cancel(reason?: unknown): void }} */ (
+      QUICClient.connect(opts, ctx, abort.signal)
+    )
     p.cancel = (reason) => abort.abort(reason)
     return p
   }
@@ -80,14 +82,20 @@ class QUICClient extends QUICEventTarget {
     const ip = await utils.resolveHost(opts.host, resolve)
     if (!shared) {
       const localHost = opts.localHost ?? (ip.includes(':') ? '::' : '0.0.0.0')
-      await socket.start({ host: localHost, port: opts.localPort ?? 0, reuseAddr: opts.reuseAddr, ipv6Only: opts.ipv6Only })
+      await socket.start({
+        host: localHost,
+        port: opts.localPort ?? 0,
+        reuseAddr: opts.reuseAddr,
+        ipv6Only: opts.ipv6Only,
+      })
     }
     const remote = utils.toSocketFamily(ip, socket.type)
     if (socket.type === 'ipv4' && remote.includes(':')) {
       if (!shared) await socket.stop({ force: true })
       throw new errors.ErrorQUICClientInvalidHost(`an IPv4 socket cannot reach ${ip}`)
     }
-    const timerMs = ctx.timer == null ? DEFAULT_CONNECT_TIMEOUT : typeof ctx.timer === 'number' ? ctx.timer : ctx.timer.delay
+    const timerMs =
+      ctx.timer == null ? DEFAULT_CONNECT_TIMEOUT : typeof ctx.timer === 'number' ? ctx.timer : ctx.timer.delay
     let conn
     try {
       conn = new QUICConnection({
@@ -115,7 +123,13 @@ class QUICClient extends QUICEventTarget {
       await Promise.race([
         conn.start(),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new errors.ErrorQUICClientCreateTimeout(`no handshake with ${ip}:${opts.port} within ${timerMs} ms`)), timerMs)
+          timer = setTimeout(
+            () =>
+              reject(
+                new errors.ErrorQUICClientCreateTimeout(`no handshake with ${ip}:${opts.port} within ${timerMs} ms`),
+              ),
+            timerMs,
+          )
           onAbort = () => reject(signal.reason)
           signal.addEventListener('abort', onAbort, { once: true })
         }),

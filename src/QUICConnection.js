@@ -79,7 +79,14 @@ class QUICConnection extends QUICEventTarget {
     const local = utils.encodeAddress(this.socket.host, this.socket.port)
     this.native =
       opts.type === 'client'
-        ? native.Connection.connect(opts.nativeConfig, opts.serverName ?? null, opts.scid, local, this.peerBytes, opts.session ?? null)
+        ? native.Connection.connect(
+            opts.nativeConfig,
+            opts.serverName ?? null,
+            opts.scid,
+            local,
+            this.peerBytes,
+            opts.session ?? null,
+          )
         : native.Connection.accept(opts.nativeConfig, opts.scid, opts.odcid ?? null, local, this.peerBytes)
     /** What the fast calls take for `native`. */
     this.handle = this.native.handle()
@@ -132,7 +139,8 @@ class QUICConnection extends QUICEventTarget {
     this.onSent = this.socket.sendCallback((err) => this.handleSendError(err))
     /** When packets go out and the timer fires. */
     this.driver = new ConnectionDriver(this)
-    if (this.config.keepAliveIntervalTime != null) this.nextKeepAlive = performance.now() + this.config.keepAliveIntervalTime
+    if (this.config.keepAliveIntervalTime != null)
+      this.nextKeepAlive = performance.now() + this.config.keepAliveIntervalTime
   }
 
   get remoteHost() {
@@ -272,7 +280,12 @@ class QUICConnection extends QUICEventTarget {
       fast.pollInto(this.handle, out)
       flags = out[0]
       if ((flags & POLL_EXTRAS) !== 0) this.handleExtras(this.native.pollExtras())
-      if (this.state === 'starting' && !this.verifying && ((flags & POLL_ESTABLISHED) !== 0 || (this.earlyData && (flags & POLL_IN_EARLY_DATA) !== 0))) this.verify()
+      if (
+        this.state === 'starting' &&
+        !this.verifying &&
+        ((flags & POLL_ESTABLISHED) !== 0 || (this.earlyData && (flags & POLL_IN_EARLY_DATA) !== 0))
+      )
+        this.verify()
       let i = 7
       for (const end = i + out[4]; i < end; i++) this.peerStream(out[i])
       for (const end = i + out[5]; i < end; i++) this.streams.get(out[i])?.onReadable()
@@ -323,7 +336,7 @@ class QUICConnection extends QUICEventTarget {
       let code
       try {
         code = await cb(certs, this.caChainDER())
-      } catch (e) {
+      } catch {
         // A callback that throws rejects the chain: bad_certificate.
         code = 0x100 + 42
       }
@@ -360,7 +373,12 @@ class QUICConnection extends QUICEventTarget {
 
   /** @param {number} id */
   peerStream(id) {
-    const s = new QUICStream({ connection: this, initiated: 'peer', type: (id & 2) === 0 ? 'bidi' : 'uni', streamId: id })
+    const s = new QUICStream({
+      connection: this,
+      initiated: 'peer',
+      type: (id & 2) === 0 ? 'bidi' : 'uni',
+      streamId: id,
+    })
     this.streams.set(id, s)
     if (this.announced) this.emit(events.EventQUICConnectionStream, { detail: s })
     else this.earlyStreams.push(s)
@@ -428,7 +446,10 @@ class QUICConnection extends QUICEventTarget {
         }),
       ])
     } catch (e) {
-      const err = e instanceof errors.ErrorQUICStreamOpenAborted ? e : new errors.ErrorQUICStreamOpenAborted(undefined, { cause: e })
+      const err =
+        e instanceof errors.ErrorQUICStreamOpenAborted
+          ? e
+          : new errors.ErrorQUICStreamOpenAborted(undefined, { cause: e })
       const queue = type === 'bidi' ? this.pendingBidi : this.pendingUni
       const i = queue.indexOf(s)
       if (i >= 0) queue.splice(i, 1)
@@ -545,9 +566,16 @@ class QUICConnection extends QUICEventTarget {
       const data = { isApp: e.isApp, errorCode: e.errorCode, reason: e.reason }
       const tls = !e.isApp && e.errorCode >= 0x100 && e.errorCode <= 0x1ff
       const Cls = isLocal
-        ? tls ? errors.ErrorQUICConnectionLocalTLS : errors.ErrorQUICConnectionLocal
-        : tls ? errors.ErrorQUICConnectionPeerTLS : errors.ErrorQUICConnectionPeer
-      return new Cls(`${isLocal ? 'closed' : 'peer closed'} with ${e.isApp ? 'application' : 'transport'} code ${e.errorCode}${e.reason.length ? `: ${e.reason.toString()}` : ''}`, { data })
+        ? tls
+          ? errors.ErrorQUICConnectionLocalTLS
+          : errors.ErrorQUICConnectionLocal
+        : tls
+          ? errors.ErrorQUICConnectionPeerTLS
+          : errors.ErrorQUICConnectionPeer
+      return new Cls(
+        `${isLocal ? 'closed' : 'peer closed'} with ${e.isApp ? 'application' : 'transport'} code ${e.errorCode}${e.reason.length ? `: ${e.reason.toString()}` : ''}`,
+        { data },
+      )
     }
     // Code 0 (NO_ERROR, or the application's 0) is a clean close either way.
     if (peer != null && peer.errorCode !== 0) return build(peer, false)
@@ -568,7 +596,8 @@ class QUICConnection extends QUICEventTarget {
     const err = cause ?? this.connectionError()
     this.error = err
     const streamErr = err ?? new errors.ErrorQUICStreamDestroyed('the connection closed')
-    for (const s of [...this.streams.values(), ...this.pendingBidi, ...this.pendingUni, ...this.earlyStreams]) s.fail(streamErr)
+    for (const s of [...this.streams.values(), ...this.pendingBidi, ...this.pendingUni, ...this.earlyStreams])
+      s.fail(streamErr)
     this.pendingBidi = []
     this.pendingUni = []
     this.earlyStreams = []

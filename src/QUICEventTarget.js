@@ -18,7 +18,8 @@ class QUICEventTarget extends EventTarget {
    * @param {boolean | AddEventListenerOptions} [options]
    */
   addEventListener(type, listener, options) {
-    ;(this.heard ??= new Set()).add(String(type))
+    if (this.heard === null) this.heard = new Set()
+    this.heard.add(String(type))
     super.addEventListener(type, listener, options)
   }
 
@@ -28,7 +29,7 @@ class QUICEventTarget extends EventTarget {
    * @param {{ detail?: any }} [init]
    */
   emit(Cls, init) {
-    if (this.heard !== null && this.heard.has(Cls.name)) this.dispatchEvent(new Cls(init))
+    if (this.heard?.has(Cls.name)) this.dispatchEvent(new Cls(init))
   }
 }
 

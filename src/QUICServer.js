@@ -32,10 +32,14 @@ class QUICServer extends QUICEventTarget {
    */
   constructor(opts) {
     super()
-    if (opts == null || typeof opts !== 'object') throw new errors.ErrorQUICConfig('QUICServer options are required', 'opts')
+    if (opts == null || typeof opts !== 'object')
+      throw new errors.ErrorQUICConfig('QUICServer options are required', 'opts')
     this.config = config.mergeConfig(config.serverDefault, opts.config)
     if (this.config.key == null || this.config.cert == null) {
-      throw new errors.ErrorQUICConfig('a server needs config.key and config.cert', this.config.key == null ? 'key' : 'cert')
+      throw new errors.ErrorQUICConfig(
+        'a server needs config.key and config.cert',
+        this.config.key == null ? 'key' : 'cert',
+      )
     }
     this.nativeConfig = createNativeConfig(config.toNativeOptions(this.config))
     this.isSocketShared = opts.socket != null
@@ -47,7 +51,10 @@ class QUICServer extends QUICEventTarget {
     this.retryThreshold = opts.retryThreshold ?? 100
     this.maxConnections = opts.maxConnections ?? Infinity
     const key = opts.crypto?.key
-    this.tokenKey = new native.TokenKey(key == null ? null : Buffer.from(key instanceof ArrayBuffer ? new Uint8Array(key) : key), opts.tokenLifetime ?? 10_000)
+    this.tokenKey = new native.TokenKey(
+      key == null ? null : Buffer.from(key instanceof ArrayBuffer ? new Uint8Array(key) : key),
+      opts.tokenLifetime ?? 10_000,
+    )
     /** @type {Set<QUICConnection>} */
     this.connections = new Set()
     this.handshaking = 0
@@ -165,7 +172,9 @@ class QUICServer extends QUICEventTarget {
         codeToReason: this.codeToReason,
       })
     } catch (e) {
-      this.emit(events.EventQUICServerError, { detail: new errors.ErrorQUICServerNewConnection(undefined, { cause: e }) })
+      this.emit(events.EventQUICServerError, {
+        detail: new errors.ErrorQUICServerNewConnection(undefined, { cause: e }),
+      })
       return
     }
     conn.handleDatagram(msg, rinfo)
@@ -203,7 +212,12 @@ class QUICServer extends QUICEventTarget {
    * @param {import('node:dgram').RemoteInfo} rinfo
    */
   sendStateless(length, rinfo) {
-    this.socket.sendPacket(Buffer.from(this.scratch.subarray(0, length)), rinfo.port, rinfo.address, this.socket.onRawSent)
+    this.socket.sendPacket(
+      Buffer.from(this.scratch.subarray(0, length)),
+      rinfo.port,
+      rinfo.address,
+      this.socket.onRawSent,
+    )
   }
 }
 

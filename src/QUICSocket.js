@@ -152,7 +152,10 @@ class QUICSocket extends QUICEventTarget {
         })
       } catch (e) {
         created.close()
-        throw new errors.ErrorQUICSocketInvalidBindAddress(`cannot bind ${ip}:${port}: ${/** @type {Error} */ (e).message}`, { cause: e })
+        throw new errors.ErrorQUICSocketInvalidBindAddress(
+          `cannot bind ${ip}:${port}: ${/** @type {Error} */ (e).message}`,
+          { cause: e },
+        )
       }
       this._type = family === 'udp4' ? 'ipv4' : ipv6Only || ip !== '::' ? 'ipv6' : 'ipv4&ipv6'
     } else {
@@ -240,7 +243,12 @@ class QUICSocket extends QUICEventTarget {
     const socket = this.socket
     return new Promise((resolve, reject) => {
       socket.send(msg, port, ip, (err, bytes) => {
-        if (err != null) reject(new errors.ErrorQUICSocketInvalidSendAddress(`cannot send to ${ip}:${port}: ${err.message}`, { cause: err }))
+        if (err != null)
+          reject(
+            new errors.ErrorQUICSocketInvalidSendAddress(`cannot send to ${ip}:${port}: ${err.message}`, {
+              cause: err,
+            }),
+          )
         else resolve(bytes)
       })
     })
@@ -340,7 +348,8 @@ class QUICSocket extends QUICEventTarget {
 
   /** @internal @param {import('./QUICServer.js')} server */
   setServer(server) {
-    if (this.server != null && this.server !== server) throw new errors.ErrorQUICSocket('this socket already serves a QUICServer')
+    if (this.server != null && this.server !== server)
+      throw new errors.ErrorQUICSocket('this socket already serves a QUICServer')
     this.server = server
   }
 
@@ -371,12 +380,22 @@ class QUICSocket extends QUICEventTarget {
         for (let i = 0; i < unmatched.length; i += 3) {
           const msg = /** @type {Buffer} */ (unmatched[i])
           const address = /** @type {string} */ (unmatched[i + 1])
-          this.route(msg, { address, port: /** @type {number} */ (unmatched[i + 2]), family: net.isIPv6(address) ? 'IPv6' : 'IPv4', size: msg.length })
+          this.route(msg, {
+            address,
+            port: /** @type {number} */ (unmatched[i + 2]),
+            family: net.isIPv6(address) ? 'IPv6' : 'IPv4',
+            size: msg.length,
+          })
         }
       }
-      if (errno !== 0) this.handleError(Object.assign(new Error(`receiving failed: ${util.getSystemErrorName(-errno)}`), { errno }))
+      if (errno !== 0)
+        this.handleError(Object.assign(new Error(`receiving failed: ${util.getSystemErrorName(-errno)}`), { errno }))
     } catch (e) {
-      this.emit(events.EventQUICSocketError, { detail: new errors.ErrorQUICSocketInternal(`routing a batch failed: ${/** @type {Error} */ (e).message}`, { cause: e }) })
+      this.emit(events.EventQUICSocketError, {
+        detail: new errors.ErrorQUICSocketInternal(`routing a batch failed: ${/** @type {Error} */ (e).message}`, {
+          cause: e,
+        }),
+      })
     }
   }
 
@@ -389,7 +408,11 @@ class QUICSocket extends QUICEventTarget {
       this.route(msg, rinfo)
     } catch (e) {
       // A bug, not the network: reported, never thrown into dgram's emitter.
-      this.emit(events.EventQUICSocketError, { detail: new errors.ErrorQUICSocketInternal(`routing a datagram failed: ${/** @type {Error} */ (e).message}`, { cause: e }) })
+      this.emit(events.EventQUICSocketError, {
+        detail: new errors.ErrorQUICSocketInternal(`routing a datagram failed: ${/** @type {Error} */ (e).message}`, {
+          cause: e,
+        }),
+      })
     }
   }
 

@@ -168,7 +168,9 @@ class QUICStream extends QUICEventTarget {
 
   /** The error for writing to a closed write side. */
   closedForWriting() {
-    return new errors.ErrorQUICStreamLocalWrite(this.peerUni ? 'a peer unidirectional stream cannot be written' : 'the stream is closed for writing')
+    return new errors.ErrorQUICStreamLocalWrite(
+      this.peerUni ? 'a peer unidirectional stream cannot be written' : 'the stream is closed for writing',
+    )
   }
 
   get readClosed() {
@@ -198,7 +200,9 @@ class QUICStream extends QUICEventTarget {
       if (this.streamId !== undefined) this._openedP = DONE
       else {
         this._openedP =
-          this.failure !== undefined ? Promise.reject(this.failure) : new Promise((resolve, reject) => (this.openedWaiter = { resolve: () => resolve(), reject }))
+          this.failure !== undefined
+            ? Promise.reject(this.failure)
+            : new Promise((resolve, reject) => (this.openedWaiter = { resolve: () => resolve(), reject }))
         // Nobody may await it: a stream that fails before it opens is no unhandled rejection.
         this._openedP.catch(() => {})
       }
@@ -208,12 +212,26 @@ class QUICStream extends QUICEventTarget {
 
   /** Resolves once quiche holds state for the stream. @returns {Promise<void>} */
   get knownP() {
-    return (this._knownP ??= this.known ? DONE : new Promise((resolve) => (this.knownWaiter = resolve)))
+    if (this._knownP == null) {
+      this._knownP = this.known
+        ? DONE
+        : new Promise((resolve) => {
+            this.knownWaiter = resolve
+          })
+    }
+    return this._knownP
   }
 
   /** Resolves when both directions are finished. @returns {Promise<void>} */
   get closedP() {
-    return (this._closedP ??= this.closed ? DONE : new Promise((resolve) => (this.closedWaiter = resolve)))
+    if (this._closedP == null) {
+      this._closedP = this.closed
+        ? DONE
+        : new Promise((resolve) => {
+            this.closedWaiter = resolve
+          })
+    }
+    return this._closedP
   }
 
   /** @internal The connection allotted the id. @param {number} id */
@@ -519,7 +537,8 @@ class QUICStream extends QUICEventTarget {
    * @returns {Promise<void>}
    */
   sendNow(chunk, fin) {
-    if (!this.canSendNow() || !(chunk instanceof Uint8Array) || (chunk.byteLength === 0 && !fin)) return this.queueWrite(chunk, fin)
+    if (!this.canSendNow() || !(chunk instanceof Uint8Array) || (chunk.byteLength === 0 && !fin))
+      return this.queueWrite(chunk, fin)
     let off
     try {
       off = this.sendSome(chunk, 0, fin)
@@ -533,7 +552,15 @@ class QUICStream extends QUICEventTarget {
 
   /** Whether a direct write can go to the native stream at once: nothing queued or in the way. */
   canSendNow() {
-    return this.writeTail == null && this._writable == null && this.ending == null && this.writeEnd == null && !this._writeClosed && !this._destroyed && this.ready
+    return (
+      this.writeTail == null &&
+      this._writable == null &&
+      this.ending == null &&
+      this.writeEnd == null &&
+      !this._writeClosed &&
+      !this._destroyed &&
+      this.ready
+    )
   }
 
   /** @param {Uint8Array} chunk @param {boolean} fin */
@@ -610,7 +637,12 @@ class QUICStream extends QUICEventTarget {
     const conn = this.connection
     let n
     try {
-      n = fast.streamSend(conn.handle, /** @type {number} */ (this.streamId), off === 0 ? chunk : chunk.subarray(off), fin)
+      n = fast.streamSend(
+        conn.handle,
+        /** @type {number} */ (this.streamId),
+        off === 0 ? chunk : chunk.subarray(off),
+        fin,
+      )
     } catch (e) {
       this.finishWrite()
       throw this.writeError(e)
@@ -657,7 +689,10 @@ class QUICStream extends QUICEventTarget {
     const Cls = direction === 'read' ? errors.ErrorQUICStreamPeerRead : errors.ErrorQUICStreamPeerWrite
     const what = direction === 'read' ? 'reset' : 'stopped'
     const data = { code, reason: this.connection.codeToReason(direction, code) }
-    return new Cls(`the peer ${what} stream ${this.streamId} with code ${code}`, cause === undefined ? { data } : { cause, data })
+    return new Cls(
+      `the peer ${what} stream ${this.streamId} with code ${code}`,
+      cause === undefined ? { data } : { cause, data },
+    )
   }
 
   finishRead() {

@@ -64,17 +64,27 @@ function mergeConfig(defaults, input = {}) {
   if (input == null || typeof input !== 'object') throw new ErrorQUICConfig('config must be an object', 'config')
   for (const key of Object.keys(input)) {
     if (renamed.has(key)) throw new ErrorQUICConfig(`${key} was renamed to ${renamed.get(key)}`, key)
-    if (!jsOnly.has(key) && !nativeNames.has(key)) throw new ErrorQUICConfig(`unknown config option ${JSON.stringify(key)}`, key)
+    if (!jsOnly.has(key) && !nativeNames.has(key))
+      throw new ErrorQUICConfig(`unknown config option ${JSON.stringify(key)}`, key)
   }
   /** @type {Record<string, unknown>} */
   const out = { ...defaults }
   for (const [k, v] of Object.entries(input)) if (v !== undefined) out[k] = v
   const config = /** @type {QUICConfig} */ (/** @type {unknown} */ (out))
   const d = config.enableDgram
-  if (!Array.isArray(d) || d.length !== 3 || typeof d[0] !== 'boolean' || !Number.isInteger(d[1]) || !Number.isInteger(d[2])) {
+  if (
+    !Array.isArray(d) ||
+    d.length !== 3 ||
+    typeof d[0] !== 'boolean' ||
+    !Number.isInteger(d[1]) ||
+    !Number.isInteger(d[2])
+  ) {
     throw new ErrorQUICConfig('enableDgram must be [enabled, recvQueueLen, sendQueueLen]', 'enableDgram')
   }
-  if (config.keepAliveIntervalTime !== undefined && !(typeof config.keepAliveIntervalTime === 'number' && config.keepAliveIntervalTime > 0)) {
+  if (
+    config.keepAliveIntervalTime !== undefined &&
+    !(typeof config.keepAliveIntervalTime === 'number' && config.keepAliveIntervalTime > 0)
+  ) {
     throw new ErrorQUICConfig('keepAliveIntervalTime must be a positive number of ms', 'keepAliveIntervalTime')
   }
   if (!(Number.isInteger(config.readableChunkSize) && config.readableChunkSize > 0)) {

@@ -96,9 +96,10 @@ function checkOptions(options) {
     if (!checks[kind](value)) {
       throw new ErrorQUICConfig(`${name} must be ${kindNames[kind]}`, name)
     }
-    out[name] = kind === 'pem' && value instanceof Uint8Array && !Buffer.isBuffer(value)
-      ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
-      : value
+    out[name] =
+      kind === 'pem' && value instanceof Uint8Array && !Buffer.isBuffer(value)
+        ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+        : value
   }
   return out
 }

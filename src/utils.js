@@ -69,4 +69,13 @@ function promise() {
   return { p, resolveP, rejectP }
 }
 
-module.exports = { resolveHostname, resolveHost, checkPort, toSocketFamily, encodeAddress, reasonToCode, codeToReason, promise }
+module.exports = {
+  resolveHostname,
+  resolveHost,
+  checkPort,
+  toSocketFamily,
+  encodeAddress,
+  reasonToCode,
+  codeToReason,
+  promise,
+}

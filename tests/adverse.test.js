@@ -33,7 +33,10 @@ for (const [name, impairment] of /** @type {const} */ ([
   ['20 % loss', { drop: 0.2, seed: 12 }],
   ['reordering and duplication', { reorder: 0.1, duplicate: 0.05, seed: 13 }],
   ['1 % corruption', { corrupt: 0.01, seed: 14 }],
-  ['everything at once with 5 ms delay', { drop: 0.05, reorder: 0.05, duplicate: 0.02, corrupt: 0.01, delayMs: 5, seed: 15 }],
+  [
+    'everything at once with 5 ms delay',
+    { drop: 0.05, reorder: 0.05, duplicate: 0.02, corrupt: 0.01, delayMs: 5, seed: 15 },
+  ],
 ])) {
   test(`1 MiB echoed byte-exact through ${name}`, async (t) => {
     const { relay } = await echoThrough(t, impairment)
@@ -71,11 +74,13 @@ test('a blackholed peer ends in an idle-timeout error, not a hang', async (t) =>
   await assert.rejects(writing)
 })
 
-test('NAT rebinding: the client\'s port changes mid-transfer and the transfer completes', async (t) => {
+test("NAT rebinding: the client's port changes mid-transfer and the transfer completes", async (t) => {
   const server = await startServer(t)
   echoServer(server)
   /** @type {Promise<any>} */
-  const serverConn = new Promise((r) => server.addEventListener(events.EventQUICServerConnection.name, (e) => r(/** @type {any} */ (e).detail)))
+  const serverConn = new Promise((r) =>
+    server.addEventListener(events.EventQUICServerConnection.name, (e) => r(/** @type {any} */ (e).detail)),
+  )
   const relay = new LossyRelay(server.port, {})
   const port = await relay.start()
   t.after(() => relay.close())

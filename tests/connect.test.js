@@ -5,7 +5,17 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const dgram = require('node:dgram')
 const { QUICClient, QUICServer, errors, events } = require('../index.js')
-const { startServer, connect, echoServer, readAll, writeAll, pattern, once, sessionOf, fixtures } = require('./helpers/quic.js')
+const {
+  startServer,
+  connect,
+  echoServer,
+  readAll,
+  writeAll,
+  pattern,
+  once,
+  sessionOf,
+  fixtures,
+} = require('./helpers/quic.js')
 
 /** @param {import('../index').QUICClient} client */
 async function echoRoundTrip(client, size = 10_000) {
@@ -133,7 +143,10 @@ test('connect timeout: a silent port fails with ErrorQUICClientCreateTimeout, an
   const before = udpSockets()
   const t0 = Date.now()
   await assert.rejects(
-    QUICClient.createQUICClient({ host: '127.0.0.1', port: silent.address().port, config: { ca: fixtures.ca } }, { timer: 300 }),
+    QUICClient.createQUICClient(
+      { host: '127.0.0.1', port: silent.address().port, config: { ca: fixtures.ca } },
+      { timer: 300 },
+    ),
     errors.ErrorQUICClientCreateTimeout,
   )
   assert.ok(Date.now() - t0 < 2000)
@@ -145,7 +158,10 @@ test('abort: a signal or cancel() stops connecting', async (t) => {
   await new Promise((r) => silent.bind(0, '127.0.0.1', () => r(undefined)))
   t.after(() => silent.close())
   const ac = new AbortController()
-  const p = QUICClient.createQUICClient({ host: '127.0.0.1', port: silent.address().port, config: { ca: fixtures.ca } }, { signal: ac.signal })
+  const p = QUICClient.createQUICClient(
+    { host: '127.0.0.1', port: silent.address().port, config: { ca: fixtures.ca } },
+    { signal: ac.signal },
+  )
   setTimeout(() => ac.abort(new Error('changed my mind')), 50)
   await assert.rejects(p, /changed my mind/)
   const q = QUICClient.createQUICClient({ host: '127.0.0.1', port: silent.address().port, config: { ca: fixtures.ca } })
@@ -195,13 +211,22 @@ test('maxConnections: one past the limit is refused with CONNECTION_REFUSED', as
   const server = await startServer(t, { maxConnections: 1 })
   echoServer(server)
   await connect(t, server.port)
-  await assert.rejects(connect(t, server.port), (e) => e instanceof errors.ErrorQUICConnectionPeer && /** @type {any} */ (e).data.errorCode === 0x2)
+  await assert.rejects(
+    connect(t, server.port),
+    (e) => e instanceof errors.ErrorQUICConnectionPeer && /** @type {any} */ (e).data.errorCode === 0x2,
+  )
 })
 
 test('options: unknown config keys and bad kinds are refused by name', async () => {
-  assert.throws(() => new QUICServer({ config: /** @type {any} */ ({ key: fixtures.ec.key, cert: fixtures.ec.cert, maxIdleTimeot: 1 }) }), (e) => {
-    return e instanceof errors.ErrorQUICConfig && e.field === 'maxIdleTimeot'
-  })
+  assert.throws(
+    () =>
+      new QUICServer({
+        config: /** @type {any} */ ({ key: fixtures.ec.key, cert: fixtures.ec.cert, maxIdleTimeot: 1 }),
+      }),
+    (e) => {
+      return e instanceof errors.ErrorQUICConfig && e.field === 'maxIdleTimeot'
+    },
+  )
   assert.throws(() => new QUICServer({ config: /** @type {any} */ ({ key: fixtures.ec.key }) }), errors.ErrorQUICConfig)
   await assert.rejects(
     QUICClient.createQUICClient({ host: '127.0.0.1', port: 1, config: /** @type {any} */ ({ maxIdleTimeout: 'x' }) }),

@@ -5,7 +5,16 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { errors } = require('../index.js')
-const { startServer, smallWindowServer, countedWrites, connect, onServerStreams, readAll, pattern, sleep } = require('./helpers/quic.js')
+const {
+  startServer,
+  smallWindowServer,
+  countedWrites,
+  connect,
+  onServerStreams,
+  readAll,
+  pattern,
+  sleep,
+} = require('./helpers/quic.js')
 
 /** Everything `read()` gives until the end, concatenated. @param {import('../index').QUICStream} s */
 async function readToEnd(s) {
@@ -36,7 +45,8 @@ test('4 MiB echoed byte-exact; writes queued without waiting go out in order', a
   // Uneven pieces, none awaited: order and completeness rest on the write queue.
   /** @type {Promise<void>[]} */
   const writes = []
-  for (let off = 0, n = 1; off < data.length; off += n, n = (n * 7 + 1000) % 70_000) writes.push(s.write(data.subarray(off, off + n)))
+  for (let off = 0, n = 1; off < data.length; off += n, n = (n * 7 + 1000) % 70_000)
+    writes.push(s.write(data.subarray(off, off + n)))
   writes.push(s.end())
   await Promise.all(writes)
   const back = await reading
@@ -184,7 +194,12 @@ test('backpressure: a write waits while the peer does not read, and completes wh
   const client = await connect(t, server.port)
   const s = client.connection.newStream()
   const chunk = Buffer.alloc(32 * 1024, 1)
-  const writing = countedWrites((c) => s.write(c), () => s.end(), chunk, 64)
+  const writing = countedWrites(
+    (c) => s.write(c),
+    () => s.end(),
+    chunk,
+    64,
+  )
   await sleep(400)
   const accepted = writing.written()
   assert.ok(accepted <= window + chunk.length, `writer got ${accepted} bytes past a ${window} window`)
@@ -241,7 +256,8 @@ test('a header read with read(), the rest through the readable: nothing lost bet
 })
 
 test('peer reset and STOP_SENDING reach read() and write() with mapped codes', async (t) => {
-  const reasonToCode = (/** @type {string} */ type, /** @type {any} */ reason) => (reason === 'nope' ? 11 : reason === 'stop' ? 22 : 1)
+  const reasonToCode = (/** @type {string} */ _type, /** @type {any} */ reason) =>
+    reason === 'nope' ? 11 : reason === 'stop' ? 22 : 1
   const codeToReason = (/** @type {string} */ type, /** @type {number} */ code) => `${type}:${code}`
   const server = await startServer(t, { reasonToCode, codeToReason })
   onServerStreams(server, async (s) => {
@@ -403,7 +419,10 @@ test('unidirectional streams: a local one reads as ended at once, a peer one ref
   assert.equal(await uni.read(), null, 'a local unidirectional stream has nothing to read')
   await uni.end(Buffer.from('one way'))
   const p = await peer
-  await assert.rejects(p.write(Buffer.from('back')), { name: 'ErrorQUICStreamLocalWrite', message: 'a peer unidirectional stream cannot be written' })
+  await assert.rejects(p.write(Buffer.from('back')), {
+    name: 'ErrorQUICStreamLocalWrite',
+    message: 'a peer unidirectional stream cannot be written',
+  })
   await assert.rejects(p.end(), errors.ErrorQUICStreamLocalWrite)
   const chunks = []
   for await (const c of p) chunks.push(c)

@@ -7,8 +7,20 @@ const assert = require('node:assert/strict')
 const dgram = require('node:dgram')
 const path = require('node:path')
 const { spawn } = require('node:child_process')
-const { QUICSocket, QUICServer, QUICClient, native, createNativeConfig, errors, events } = require('../index.js')
-const { startServer, connect, onServerStreams, echoServer, readAll, writeAll, pattern, once, sleep, activeTimers, fixtures } = require('./helpers/quic.js')
+const { QUICSocket, QUICClient, native, createNativeConfig, errors, events } = require('../index.js')
+const {
+  startServer,
+  connect,
+  onServerStreams,
+  echoServer,
+  readAll,
+  writeAll,
+  pattern,
+  once,
+  sleep,
+  activeTimers,
+  fixtures,
+} = require('./helpers/quic.js')
 const { LossyRelay, prng } = require('./helpers/lossy-relay.js')
 
 const MiB = 1024 * 1024
@@ -16,7 +28,13 @@ const MiB = 1024 * 1024
 /** A real client Initial (1200+ bytes) from a native connection nobody will complete. */
 function clientInitial() {
   const config = createNativeConfig({ applicationProtos: ['quic'], verifyPeer: false })
-  const conn = native.Connection.connect(config, 'localhost', native.generateConnectionId(), native.encodeAddress('127.0.0.1', 1), native.encodeAddress('127.0.0.1', 2))
+  const conn = native.Connection.connect(
+    config,
+    'localhost',
+    native.generateConnectionId(),
+    native.encodeAddress('127.0.0.1', 1),
+    native.encodeAddress('127.0.0.1', 2),
+  )
   const out = Buffer.alloc(1500)
   const meta = new Uint32Array(3)
   conn.send(out, meta)
@@ -35,7 +53,10 @@ test('amplification: before the client proves its address the server sends at mo
   // Long enough for the server's handshake retransmissions (PTO backoff) to try to exceed the limit.
   await sleep(2500)
   assert.ok(received > 0, 'the server did not answer at all')
-  assert.ok(received <= 3 * initial.length, `sent ${received} bytes for ${initial.length} received (${(received / initial.length).toFixed(2)}×)`)
+  assert.ok(
+    received <= 3 * initial.length,
+    `sent ${received} bytes for ${initial.length} received (${(received / initial.length).toFixed(2)}×)`,
+  )
 })
 
 test('mutated datagrams (seeded, 3,000 cases) at a server with live connections: it keeps serving', async (t) => {
@@ -74,7 +95,10 @@ test('mutated datagrams (seeded, 3,000 cases) at a server with live connections:
         m = m.subarray(0, Math.floor(random() * m.length))
         break
       case 2: // extend with junk
-        m = Buffer.concat([m, Buffer.from(Array.from({ length: Math.floor(random() * 200) }, () => Math.floor(random() * 256)))])
+        m = Buffer.concat([
+          m,
+          Buffer.from(Array.from({ length: Math.floor(random() * 200) }, () => Math.floor(random() * 256))),
+        ])
         break
       case 3: // overwrite the header
         for (let k = 0; k < Math.min(m.length, 30); k++) if (random() < 0.3) m[k] = Math.floor(random() * 256)
@@ -97,7 +121,13 @@ test('mutated datagrams (seeded, 3,000 cases) at a server with live connections:
 test('a peer that opens streams and never reads cannot grow our memory past the windows', async (t) => {
   const window = 2 * MiB
   const server = await startServer(t, {
-    config: { initialMaxData: window, maxConnectionWindow: window, initialMaxStreamDataBidiRemote: 256 * 1024, maxStreamWindow: 256 * 1024, initialMaxStreamsBidi: 50 },
+    config: {
+      initialMaxData: window,
+      maxConnectionWindow: window,
+      initialMaxStreamDataBidiRemote: 256 * 1024,
+      maxStreamWindow: 256 * 1024,
+      initialMaxStreamsBidi: 50,
+    },
   })
   let opened = 0
   onServerStreams(server, () => opened++) // never read
@@ -117,7 +147,10 @@ test('a peer that opens streams and never reads cannot grow our memory past the 
   await sleep(1500)
   assert.ok(opened <= 50, `${opened} streams open past a limit of 50`)
   // What the server buffers is bounded by its connection window, whatever the peer tries.
-  assert.ok(written <= window + 50 * chunk.length, `the peer got ${written} bytes accepted past a ${window}-byte window`)
+  assert.ok(
+    written <= window + 50 * chunk.length,
+    `the peer got ${written} bytes accepted past a ${window}-byte window`,
+  )
   const conn = [...server.connections][0]
   assert.ok(conn.native.stats().recvBytes < window * 2, 'received far beyond the window')
 })
@@ -128,7 +161,7 @@ test('a killed peer process: the server side settles with an idle-timeout error'
   let sawStream = () => {}
   const streamSeen = new Promise((resolve, reject) => {
     sawStream = () => resolve(undefined)
-    setTimeout(() => reject(new Error('the writer\'s stream never arrived')), 10_000).unref()
+    setTimeout(() => reject(new Error("the writer's stream never arrived")), 10_000).unref()
   })
   /** @type {Promise<unknown>} */
   const readResult = new Promise((resolve) => {
@@ -145,7 +178,10 @@ test('a killed peer process: the server side settles with an idle-timeout error'
   // Without the test runner's variables: the child is a plain program, not a test file.
   const env = { ...process.env }
   delete env.NODE_TEST_CONTEXT
-  const child = spawn(process.execPath, [path.join(__dirname, 'helpers', 'writer-process.js'), String(server.port)], { stdio: ['ignore', 'pipe', 'inherit'], env })
+  const child = spawn(process.execPath, [path.join(__dirname, 'helpers', 'writer-process.js'), String(server.port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env,
+  })
   t.after(() => child.kill('SIGKILL'))
   await new Promise((resolve, reject) => {
     let out = ''
@@ -169,7 +205,13 @@ test('the socket closed under live connections: pending reads and writes settle'
   await socket.start({ host: '127.0.0.1', port: 0 })
   const server = await startServer(t)
   onServerStreams(server, () => {}) // reads nothing, answers nothing
-  const client = await QUICClient.createQUICClient({ host: '127.0.0.1', port: server.port, serverName: 'localhost', socket, config: { ca: fixtures.ca } })
+  const client = await QUICClient.createQUICClient({
+    host: '127.0.0.1',
+    port: server.port,
+    serverName: 'localhost',
+    socket,
+    config: { ca: fixtures.ca },
+  })
   const s = client.connection.newStream()
   const reading = readAll(s.readable)
   const w = s.writable.getWriter()
@@ -193,7 +235,12 @@ test('server stop with 100 live streams: every pending read and write on both si
   /** @type {Promise<unknown>[]} */
   const serverSide = []
   onServerStreams(server, (s) => {
-    serverSide.push(readAll(s.readable).then(() => 'end', (e) => e))
+    serverSide.push(
+      readAll(s.readable).then(
+        () => 'end',
+        (e) => e,
+      ),
+    )
   })
   const client = await connect(t, server.port)
   const clientSide = Array.from({ length: 100 }, async () => {
@@ -207,9 +254,15 @@ test('server stop with 100 live streams: every pending read and write on both si
   assert.equal(serverSide.length, 100)
   await server.stop({ force: true })
   const settled = await Promise.allSettled(clientSide)
-  assert.ok(settled.every((r) => r.status === 'rejected'), 'a client stream did not settle')
+  assert.ok(
+    settled.every((r) => r.status === 'rejected'),
+    'a client stream did not settle',
+  )
   const serverResults = await Promise.all(serverSide)
-  assert.ok(serverResults.every((r) => r instanceof Error), 'a server stream did not settle with an error')
+  assert.ok(
+    serverResults.every((r) => r instanceof Error),
+    'a server stream did not settle with an error',
+  )
 })
 
 test('leaks: connect / stream / close cycles leave no routes, timers or growing memory', async (t) => {
@@ -219,7 +272,12 @@ test('leaks: connect / stream / close cycles leave no routes, timers or growing 
   const timers0 = activeTimers()
   const run = async (/** @type {number} */ n) => {
     for (let i = 0; i < n; i++) {
-      const c = await QUICClient.createQUICClient({ host: '127.0.0.1', port: server.port, serverName: 'localhost', config: { ca: fixtures.ca } })
+      const c = await QUICClient.createQUICClient({
+        host: '127.0.0.1',
+        port: server.port,
+        serverName: 'localhost',
+        config: { ca: fixtures.ca },
+      })
       const s = c.connection.newStream()
       await Promise.all([readAll(s.readable), writeAll(s.writable, Buffer.from('x'))])
       await c.destroy()

@@ -6,11 +6,23 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const { spawn } = require('node:child_process')
 const { QUICClient, errors, events } = require('../index.js')
-const { startServer, onServerStreams, readAll, writeAll, pattern, once, sleep, sessionOf, fixtures } = require('./helpers/quic.js')
+const {
+  startServer,
+  onServerStreams,
+  readAll,
+  writeAll,
+  pattern,
+  once,
+  sleep,
+  sessionOf,
+  fixtures,
+} = require('./helpers/quic.js')
 const { python, hasPython, peerScript, fx, startAioquicServer } = require('./helpers/aioquic.js')
 
 if (!hasPython) {
-  console.error('\n*** interop tests SKIPPED: no Python 3 on this machine (run scripts/setup.sh with python3 installed) ***\n')
+  console.error(
+    '\n*** interop tests SKIPPED: no Python 3 on this machine (run scripts/setup.sh with python3 installed) ***\n',
+  )
 }
 const ALPN = ['quic-interop']
 
@@ -33,7 +45,9 @@ async function aioquicServer(t, extra = []) {
  */
 function aioquicClient(port, args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [peerScript, 'client', '--port', String(port), '--ca', fx('ca.crt'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(python, [peerScript, 'client', '--port', String(port), '--ca', fx('ca.crt'), ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     let out = ''
     child.stdout.on('data', (d) => (out += d))
     const timer = setTimeout(() => child.kill(), 90_000)
@@ -54,7 +68,13 @@ function aioquicClient(port, args) {
 async function ourClient(t, port, opts = {}) {
   const { config, ...rest } = opts
   const c = await QUICClient.createQUICClient(
-    { host: '127.0.0.1', port, serverName: 'localhost', config: { ca: fixtures.ca, applicationProtos: ALPN, ...config }, ...rest },
+    {
+      host: '127.0.0.1',
+      port,
+      serverName: 'localhost',
+      config: { ca: fixtures.ca, applicationProtos: ALPN, ...config },
+      ...rest,
+    },
     { timer: 10_000 },
   )
   t.after(() => c.destroy({ force: true }))
@@ -98,7 +118,9 @@ test('our client → aioquic server: stateless retry, IPv6, DATAGRAM frames', op
   const cd = await ourClient(t, dPort, { config: { enableDgram: [true, 100, 100] } })
   /** @type {string[]} */
   const got = []
-  cd.connection.addEventListener(events.EventQUICConnectionDatagram.name, (/** @type {any} */ e) => got.push(...e.detail.map(String)))
+  cd.connection.addEventListener(events.EventQUICConnectionDatagram.name, (/** @type {any} */ e) =>
+    got.push(...e.detail.map(String)),
+  )
   for (let i = 0; i < 10; i++) cd.connection.sendDatagram(Buffer.from(`d${i}`))
   for (let i = 0; i < 100 && got.length < 10; i++) await sleep(10)
   assert.ok(got.length >= 8, `${got.length} datagrams came back`)
@@ -118,7 +140,8 @@ test('our client → aioquic server: the server closes with a code and reason, w
 
 /** Stream codes as numbers both ways: a number given as the reason is the code. */
 const numericCodes = {
-  reasonToCode: (/** @type {string} */ _type, /** @type {unknown} */ reason) => (typeof reason === 'number' ? reason : 0),
+  reasonToCode: (/** @type {string} */ _type, /** @type {unknown} */ reason) =>
+    typeof reason === 'number' ? reason : 0,
   codeToReason: (/** @type {string} */ _type, /** @type {number} */ code) => code,
 }
 
@@ -139,19 +162,23 @@ async function sidesEnd(s) {
   return [read, write].map((r) => (r.status === 'rejected' ? r.reason : null))
 }
 
-test('our client → aioquic server: a stream the server resets and stops ends both our sides with its code', opts, async (t) => {
-  const port = await aioquicServer(t)
-  const c = await ourClient(t, port, numericCodes)
-  const s = c.connection.newStream()
-  await s.write(Buffer.from('cancel:9'))
-  const [read, write] = await sidesEnd(s)
-  assert.ok(read instanceof errors.ErrorQUICStreamPeerRead, String(read))
-  assert.equal(read.data.code, 9)
-  assert.ok(write instanceof errors.ErrorQUICStreamPeerWrite, String(write))
-  assert.equal(write.data.code, 9)
-  for (let i = 0; i < 100 && c.connection.streams.size > 0; i++) await sleep(10)
-  assert.equal(c.connection.streams.size, 0)
-})
+test(
+  'our client → aioquic server: a stream the server resets and stops ends both our sides with its code',
+  opts,
+  async (t) => {
+    const port = await aioquicServer(t)
+    const c = await ourClient(t, port, numericCodes)
+    const s = c.connection.newStream()
+    await s.write(Buffer.from('cancel:9'))
+    const [read, write] = await sidesEnd(s)
+    assert.ok(read instanceof errors.ErrorQUICStreamPeerRead, String(read))
+    assert.equal(read.data.code, 9)
+    assert.ok(write instanceof errors.ErrorQUICStreamPeerWrite, String(write))
+    assert.equal(write.data.code, 9)
+    for (let i = 0; i < 100 && c.connection.streams.size > 0; i++) await sleep(10)
+    assert.equal(c.connection.streams.size, 0)
+  },
+)
 
 test('our client → aioquic server: mutual TLS, and idle timeout', opts, async (t) => {
   const port = await aioquicServer(t, ['--ca', fx('ca.crt')])
@@ -170,7 +197,10 @@ test('our client → aioquic server: mutual TLS, and idle timeout', opts, async 
  * @param {Parameters<typeof startServer>[1]} [o]
  */
 async function ourServer(t, o = {}) {
-  const server = await startServer(t, { ...o, config: { applicationProtos: ALPN, enableDgram: [true, 100, 100], ...o.config } })
+  const server = await startServer(t, {
+    ...o,
+    config: { applicationProtos: ALPN, enableDgram: [true, 100, 100], ...o.config },
+  })
   server.addEventListener(events.EventQUICServerConnection.name, (/** @type {any} */ e) => {
     const conn = e.detail
     conn.addEventListener(events.EventQUICConnectionDatagram.name, (/** @type {any} */ de) => {
@@ -204,22 +234,37 @@ test('aioquic client → our server: handshake, 1 KiB and 8 MiB, 100 streams, DA
   const server = await ourServer(t)
   assert.equal((await aioquicClient(server.port, ['--scenario', 'handshake'])).ok, true)
   assert.deepEqual(await aioquicClient(server.port, ['--scenario', 'echo', '--size', '1024']), { ok: true, size: 1024 })
-  assert.deepEqual(await aioquicClient(server.port, ['--scenario', 'echo', '--size', String(8 * 1024 * 1024)]), { ok: true, size: 8 * 1024 * 1024 })
+  assert.deepEqual(await aioquicClient(server.port, ['--scenario', 'echo', '--size', String(8 * 1024 * 1024)]), {
+    ok: true,
+    size: 8 * 1024 * 1024,
+  })
   assert.equal((await aioquicClient(server.port, ['--scenario', 'streams'])).ok, true)
   assert.equal((await aioquicClient(server.port, ['--scenario', 'datagrams'])).ok, true)
 })
 
-test('aioquic client → our server: key update, close with code and reason, retry, IPv6, mutual TLS', opts, async (t) => {
-  const server = await ourServer(t)
-  assert.equal((await aioquicClient(server.port, ['--scenario', 'keyupdate'])).ok, true)
-  assert.deepEqual(await aioquicClient(server.port, ['--scenario', 'close']), { ok: true, errorCode: 42, reason: 'bye' })
-  const retry = await ourServer(t, { retry: true })
-  assert.equal((await aioquicClient(retry.port, ['--scenario', 'echo'])).ok, true)
-  const v6 = await ourServer(t, { host: '::1' })
-  assert.equal((await aioquicClient(v6.port, ['--host', '::1', '--scenario', 'echo'])).ok, true)
-  const mtls = await ourServer(t, { config: { verifyPeer: true, ca: fixtures.ca } })
-  assert.equal((await aioquicClient(mtls.port, ['--scenario', 'echo', '--cert', fx('client.crt'), '--key', fx('client.key')])).ok, true)
-})
+test(
+  'aioquic client → our server: key update, close with code and reason, retry, IPv6, mutual TLS',
+  opts,
+  async (t) => {
+    const server = await ourServer(t)
+    assert.equal((await aioquicClient(server.port, ['--scenario', 'keyupdate'])).ok, true)
+    assert.deepEqual(await aioquicClient(server.port, ['--scenario', 'close']), {
+      ok: true,
+      errorCode: 42,
+      reason: 'bye',
+    })
+    const retry = await ourServer(t, { retry: true })
+    assert.equal((await aioquicClient(retry.port, ['--scenario', 'echo'])).ok, true)
+    const v6 = await ourServer(t, { host: '::1' })
+    assert.equal((await aioquicClient(v6.port, ['--host', '::1', '--scenario', 'echo'])).ok, true)
+    const mtls = await ourServer(t, { config: { verifyPeer: true, ca: fixtures.ca } })
+    assert.equal(
+      (await aioquicClient(mtls.port, ['--scenario', 'echo', '--cert', fx('client.crt'), '--key', fx('client.key')]))
+        .ok,
+      true,
+    )
+  },
+)
 
 test('aioquic client → our server: RESET_STREAM and STOP_SENDING both ways carry their codes', opts, async (t) => {
   const server = await startServer(t, { ...numericCodes, config: { applicationProtos: ALPN } })
@@ -316,28 +361,49 @@ test('NAT rebinding in both directions with aioquic: the transfer completes', op
   // Rebind mid-transfer: a fixed delay sometimes fell before Python had sent its first datagram,
   // so the "new" port was the only one the server ever saw.
   for (let i = 0; i < 200 && relay2.stats.forwarded < 500 && !finished; i++) await sleep(25)
-  assert.ok(relay2.stats.forwarded >= 500 && !finished, `not mid-transfer: ${relay2.stats.forwarded} datagrams forwarded`)
+  assert.ok(
+    relay2.stats.forwarded >= 500 && !finished,
+    `not mid-transfer: ${relay2.stats.forwarded} datagrams forwarded`,
+  )
   await relay2.rebind()
   assert.equal((await result).ok, true)
   // On failure, the server's paths say how far the migration got (seen once in CI, not here).
-  const paths = () => JSON.stringify({ relay: relay2.stats, paths: serverConn?.native.pathStats().map((/** @type {any} */ x) => ({ active: x.active, state: x.validationState, peer: x.peer.port, sent: x.sent, recv: x.recv })) })
-  assert.equal(await Promise.race([migrated, sleep(2000).then(() => false)]), true, `the server did not follow the new address: ${paths()}`)
+  const paths = () =>
+    JSON.stringify({
+      relay: relay2.stats,
+      paths: serverConn?.native.pathStats().map((/** @type {any} */ x) => ({
+        active: x.active,
+        state: x.validationState,
+        peer: x.peer.port,
+        sent: x.sent,
+        recv: x.recv,
+      })),
+    })
+  assert.equal(
+    await Promise.race([migrated, sleep(2000).then(() => false)]),
+    true,
+    `the server did not follow the new address: ${paths()}`,
+  )
 })
 
-test('our client → lossy aioquic server (5 % and 20 % dropped each way by the peer): 8 × 256 KiB echoed through Web Streams, no stall', opts, async () => {
-  // The case that stalled (issue 15): a stream left queued with nothing to send stopped quiche's
-  // send loop (patches/quiche-0.30.0-unflushable-queued.patch). `node scripts/interop-loss.js`
-  // runs it for many seeds; these are a slice, each run bounded at 20 s.
-  const { run } = require('../scripts/interop-loss.js')
-  const failures = []
-  for (const [loss, first, runs] of [
-    [0.05, 9000, 12],
-    [0.2, 9500, 3],
-  ]) {
-    for (let seed = first; seed < first + runs; seed++) {
-      const err = await run({ seed, loss, streams: 8, size: 256 * 1024 })
-      if (err != null) failures.push(`seed ${seed} (loss ${loss}): ${err}`)
+test(
+  'our client → lossy aioquic server (5 % and 20 % dropped each way by the peer): 8 × 256 KiB echoed through Web Streams, no stall',
+  opts,
+  async () => {
+    // The case that stalled (issue 15): a stream left queued with nothing to send stopped quiche's
+    // send loop (patches/quiche-0.30.0-unflushable-queued.patch). `node scripts/interop-loss.js`
+    // runs it for many seeds; these are a slice, each run bounded at 20 s.
+    const { run } = require('../scripts/interop-loss.js')
+    const failures = []
+    for (const [loss, first, runs] of [
+      [0.05, 9000, 12],
+      [0.2, 9500, 3],
+    ]) {
+      for (let seed = first; seed < first + runs; seed++) {
+        const err = await run({ seed, loss, streams: 8, size: 256 * 1024 })
+        if (err != null) failures.push(`seed ${seed} (loss ${loss}): ${err}`)
+      }
     }
-  }
-  assert.deepEqual(failures, [])
-})
+    assert.deepEqual(failures, [])
+  },
+)

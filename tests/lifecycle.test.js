@@ -6,7 +6,19 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const dgram = require('node:dgram')
 const { QUICSocket, QUICServer, QUICClient, errors, events } = require('../index.js')
-const { startServer, connect, onServerStreams, echoServer, readAll, writeAll, pattern, once, sleep, activeTimers, fixtures } = require('./helpers/quic.js')
+const {
+  startServer,
+  connect,
+  onServerStreams,
+  echoServer,
+  readAll,
+  writeAll,
+  pattern,
+  once,
+  sleep,
+  activeTimers,
+  fixtures,
+} = require('./helpers/quic.js')
 
 const MiB = 1024 * 1024
 
@@ -115,7 +127,7 @@ test('keep-alive holds an idle connection open past its idle timeout', async (t)
   assert.equal([...server.connections].length, 1)
 })
 
-test('a pause after a native send (GC, a slow machine) never leaves the timer past quiche\'s deadline', async (t) => {
+test("a pause after a native send (GC, a slow machine) never leaves the timer past quiche's deadline", async (t) => {
   const { fast } = require('../src/native.js')
   const server = await startServer(t)
   echoServer(server)
@@ -124,21 +136,24 @@ test('a pause after a native send (GC, a slow machine) never leaves the timer pa
   const original = fast.flushToFd
   /** @type {string[]} */
   const late = []
-  fast.flushToFd = (/** @type {any[]} */ ...args) => {
-    const n = original(...args)
+  /** @type {typeof fast.flushToFd} */
+  const stalling = (handle, fd, max, state) => {
+    const n = original(handle, fd, max, state)
     // Stall after quiche measured its timeout, as a GC pause would, then look once the driver
     // has armed its timer from that timeout.
     const until = performance.now() + 15
     while (performance.now() < until) {}
-    if (args[0] === conn.handle) {
+    if (handle === conn.handle) {
       queueMicrotask(() => {
         const d = conn.driver
         const tq = conn.native.timeout()
-        if (d.state === 0 && tq != null && tq >= 0 && d.timerAt > performance.now() + tq + 0.5) late.push(`timer ${(d.timerAt - performance.now()).toFixed(1)} ms, quiche ${tq.toFixed(1)} ms`)
+        if (d.state === 0 && tq != null && tq >= 0 && d.timerAt > performance.now() + tq + 0.5)
+          late.push(`timer ${(d.timerAt - performance.now()).toFixed(1)} ms, quiche ${tq.toFixed(1)} ms`)
       })
     }
     return n
   }
+  fast.flushToFd = stalling
   t.after(() => {
     fast.flushToFd = original
   })
@@ -149,7 +164,7 @@ test('a pause after a native send (GC, a slow machine) never leaves the timer pa
   assert.deepEqual(late, [])
 })
 
-test('one shared socket: a server and 50 clients, all routed by connection id', async (t) => {
+test('one shared socket: a server and 50 clients, all routed by connection id', async () => {
   const socket = new QUICSocket()
   await socket.start({ host: '127.0.0.1', port: 0 })
   const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert }, socket })
@@ -157,7 +172,13 @@ test('one shared socket: a server and 50 clients, all routed by connection id', 
   echoServer(server)
   const clients = await Promise.all(
     Array.from({ length: 50 }, () =>
-      QUICClient.createQUICClient({ host: '127.0.0.1', port: socket.port, serverName: 'localhost', socket, config: { ca: fixtures.ca } }),
+      QUICClient.createQUICClient({
+        host: '127.0.0.1',
+        port: socket.port,
+        serverName: 'localhost',
+        socket,
+        config: { ca: fixtures.ca },
+      }),
     ),
   )
   const ok = await Promise.all(
@@ -216,18 +237,25 @@ test('garbage datagrams at a running server: it keeps serving and nothing throws
   assert.equal(client.connection.closed, false)
 })
 
-test('nothing left behind: no timers, no routes, no listeners after stop', async (t) => {
+test('nothing left behind: no timers, no routes, no listeners after stop', async () => {
   const before = activeTimers()
   const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert } })
   await server.start({ host: '127.0.0.1', port: 0 })
   echoServer(server)
   for (let round = 0; round < 5; round++) {
-    const client = await QUICClient.createQUICClient({ host: '127.0.0.1', port: server.port, serverName: 'localhost', config: { ca: fixtures.ca } })
+    const client = await QUICClient.createQUICClient({
+      host: '127.0.0.1',
+      port: server.port,
+      serverName: 'localhost',
+      config: { ca: fixtures.ca },
+    })
     const streams = Array.from({ length: 5 }, () => client.connection.newStream())
-    await Promise.all(streams.map(async (s) => {
-      const [back] = await Promise.all([readAll(s.readable), writeAll(s.writable, Buffer.from('x'))])
-      assert.equal(back.toString(), 'x')
-    }))
+    await Promise.all(
+      streams.map(async (s) => {
+        const [back] = await Promise.all([readAll(s.readable), writeAll(s.writable, Buffer.from('x'))])
+        assert.equal(back.toString(), 'x')
+      }),
+    )
     await client.destroy()
     assert.equal(client.connection.streams.size, 0)
   }
@@ -242,7 +270,11 @@ test('nothing left behind: no timers, no routes, no listeners after stop', async
 test('a graceful stop waiting for open streams ends as soon as the peer closes the connection', async (t) => {
   const server = await startServer(t)
   /** @type {Promise<any>} */
-  const serverConn = new Promise((resolve) => server.addEventListener(events.EventQUICServerConnection.name, (e) => resolve(/** @type {any} */ (e).detail), { once: true }))
+  const serverConn = new Promise((resolve) =>
+    server.addEventListener(events.EventQUICServerConnection.name, (e) => resolve(/** @type {any} */ (e).detail), {
+      once: true,
+    }),
+  )
   const client = await connect(t, server.port)
   const s = client.connection.newStream()
   const w = s.writable.getWriter()

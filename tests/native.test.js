@@ -154,9 +154,7 @@ test('streams: RESET_STREAM and STOP_SENDING reach the other side with their cod
 })
 
 test('streams: a writer blocked by flow control is woken through poll().writable', () => {
-  const p = established(
-    new NativePair({ server: { ...serverOptions(), initialMaxStreamDataBidiRemote: 10_000 } }),
-  )
+  const p = established(new NativePair({ server: { ...serverOptions(), initialMaxStreamDataBidiRemote: 10_000 } }))
   const id = /** @type {number} */ (p.client.openStream(true))
   const sent = p.client.streamSend(id, Buffer.alloc(50_000), false)
   assert.equal(sent, 10_000, 'the stream window caps the write')
@@ -235,7 +233,7 @@ test('retry: a token bound to the address brings the client back', () => {
   assert.equal(keys.validate(hdr2.token, native.encodeAddress('127.0.0.1', 50001)), null, 'other port')
   assert.equal(keys.validate(hdr2.token, p.caddr, Date.now() + 11_000), null, 'expired')
   const odcid = keys.validate(hdr2.token, p.caddr)
-  assert.ok(odcid != null && odcid.equals(hdr.dcid))
+  assert.ok(odcid?.equals(hdr.dcid))
   p.server = native.Connection.accept(p.serverConfig, hdr2.dcid, odcid, p.saddr, p.caddr)
   p.server.recv(pkt, p.caddr)
   established(p)
@@ -262,7 +260,9 @@ test('TLS: RSA, ECDSA and Ed25519 servers; chain picked by SNI and key type', ()
     cert: [fixtures.rsa.cert, fixtures.ec.cert, fixtures.other.cert],
   }
   const der = (/** @type {string} */ pem) => new (require('node:crypto').X509Certificate)(pem).raw
-  let p = established(new NativePair({ server: multi, client: { ...clientOptions(), sigalgs: 'ecdsa_secp256r1_sha256' } }))
+  let p = established(
+    new NativePair({ server: multi, client: { ...clientOptions(), sigalgs: 'ecdsa_secp256r1_sha256' } }),
+  )
   assert.ok(p.client.peerCertChain()?.[0].equals(der(fixtures.ec.cert)))
   p = established(new NativePair({ server: multi, serverName: 'other.test' }))
   assert.ok(p.client.peerCertChain()?.[0].equals(der(fixtures.other.cert)))
@@ -356,7 +356,14 @@ test('session resumption and 0-RTT', () => {
   const session = p.client.session()
   assert.ok(session != null)
   const q = new NativePair({ server, client })
-  q.client = native.Connection.connect(q.clientConfig, 'localhost', native.generateConnectionId(), q.caddr, q.saddr, session)
+  q.client = native.Connection.connect(
+    q.clientConfig,
+    'localhost',
+    native.generateConnectionId(),
+    q.caddr,
+    q.saddr,
+    session,
+  )
   const id = q.client.openStream(true)
   assert.equal(id, 0, 'remembered transport parameters allow a 0-RTT stream')
   q.client.streamSend(0, Buffer.from('early'), true)
@@ -400,14 +407,21 @@ test('every error code the API can raise on its own reaches JS with its properti
     ['ERR_QUIC_INVALID_CONFIG', () => createNativeConfig(/** @type {any} */ ({ nope: 1 })), { field: 'nope' }],
     ['ERR_QUIC_INVALID_CONFIG', () => new native.Config({ ccAlgorithm: 'vegas' }), { field: 'ccAlgorithm' }],
     ['ERR_QUIC_INVALID_PEM', () => createNativeConfig({ key: 'x', cert: fixtures.ec.cert }), { field: 'key' }],
-    ['ERR_QUIC_INVALID_PEM', () => createNativeConfig({ key: fixtures.rsa.key, cert: fixtures.ec.cert }), { field: 'key' }],
+    [
+      'ERR_QUIC_INVALID_PEM',
+      () => createNativeConfig({ key: fixtures.rsa.key, cert: fixtures.ec.cert }),
+      { field: 'key' },
+    ],
     ['ERR_QUIC_INVALID_PEM', () => createNativeConfig({ ca: 'junk' }), { field: 'ca' }],
     ['ERR_QUIC_IO', () => createNativeConfig({ logKeys: '/nonexistent-dir/keys.txt' }), { field: 'logKeys' }],
     ['ERR_QUIC_INVALID_ARGUMENT', () => native.encodeAddress('localhost', 1), { field: 'host' }],
     ['ERR_QUIC_INVALID_ARGUMENT', () => native.generateConnectionId(21), { field: 'length' }],
     ['ERR_QUIC_INVALID_PACKET', () => native.parseHeader(Buffer.from([0x80]), 20)],
     ['ERR_QUIC_BUFFER_TOO_SHORT', () => native.negotiateVersion(Buffer.alloc(4), Buffer.alloc(4), Buffer.alloc(8))],
-    ['ERR_QUIC_UNKNOWN_VERSION', () => native.retry(Buffer.alloc(4), Buffer.alloc(4), Buffer.alloc(4), Buffer.alloc(4), 7, Buffer.alloc(1500))],
+    [
+      'ERR_QUIC_UNKNOWN_VERSION',
+      () => native.retry(Buffer.alloc(4), Buffer.alloc(4), Buffer.alloc(4), Buffer.alloc(4), 7, Buffer.alloc(1500)),
+    ],
   ]
   const p = established(new NativePair({ server: { ...serverOptions(), enableDgram: false } }))
   cases.push(
@@ -415,23 +429,30 @@ test('every error code the API can raise on its own reaches JS with its properti
     ['ERR_QUIC_INVALID_ARGUMENT', () => p.client.streamSend(-1, Buffer.alloc(1), false), { field: 'streamId' }],
     ['ERR_QUIC_INVALID_ARGUMENT', () => p.client.close(true, 2 ** 63, null), { field: 'code' }],
     ['ERR_QUIC_INVALID_STATE', () => p.client.dgramSend(Buffer.from('no DATAGRAM negotiated'))],
-    ['ERR_QUIC_STREAM_LIMIT', () => p.client.streamSend(4000, Buffer.from('x'), false), { streamId: 4000, wireCode: 4 }],
+    [
+      'ERR_QUIC_STREAM_LIMIT',
+      () => p.client.streamSend(4000, Buffer.from('x'), false),
+      { streamId: 4000, wireCode: 4 },
+    ],
     ['ERR_QUIC_INVALID_STREAM_STATE', () => p.client.streamCapacity(1), { streamId: 1 }],
   )
   const d = established(new NativePair())
   cases.push(['ERR_QUIC_BUFFER_TOO_SHORT', () => d.client.dgramSend(Buffer.alloc(5000))])
   const tls = new NativePair({ client: { ...clientOptions(), ca: fixtures.ca2 } })
   tls.firstFlight()
-  cases.push(['ERR_QUIC_TLS_FAIL', () => {
-    const out = Buffer.alloc(64 * 1500)
-    const meta = new Uint32Array(129)
-    const n = tls.srv.send(out, meta)
-    let off = 0
-    for (let i = 0; i < n; i++) {
-      tls.client.recv(out.subarray(off, off + meta[1 + 2 * i]), tls.saddr)
-      off += meta[1 + 2 * i]
-    }
-  }])
+  cases.push([
+    'ERR_QUIC_TLS_FAIL',
+    () => {
+      const out = Buffer.alloc(64 * 1500)
+      const meta = new Uint32Array(129)
+      const n = tls.srv.send(out, meta)
+      let off = 0
+      for (let i = 0; i < n; i++) {
+        tls.client.recv(out.subarray(off, off + meta[1 + 2 * i]), tls.saddr)
+        off += meta[1 + 2 * i]
+      }
+    },
+  ])
   for (const [code, fn, props] of cases) {
     const e = thrown(fn, code)
     assert.ok(Object.prototype.toString.call(e) === '[object Error]', `${code}: not an Error`)
@@ -476,9 +497,15 @@ test('pollInto: the compact poll reports what poll() does, over several calls wh
     for (const end = i + out[6]; i < end; i++) writable.push(out[i])
   } while ((out[0] & 32) !== 0 && calls < 20)
   assert.deepEqual(opened, ids)
-  assert.deepEqual([...readable].sort((a, b) => a - b), ids)
+  assert.deepEqual(
+    [...readable].sort((a, b) => a - b),
+    ids,
+  )
   // The new bidirectional streams are writable for the server too.
-  assert.deepEqual([...writable].sort((a, b) => a - b), ids)
+  assert.deepEqual(
+    [...writable].sort((a, b) => a - b),
+    ids,
+  )
   assert.equal(calls, 8, '30 ids, 4 a call')
   assert.equal(out[1], p.srv.peerStreamsLeftBidi())
   assert.throws(() => p.srv.pollInto(new Float64Array(7)), { code: 'ERR_QUIC_INVALID_ARGUMENT' })
@@ -498,11 +525,17 @@ test('streamReadInto: small reads into the target from an offset, larger ones as
   p.advance()
   p.srv.poll()
   const tail = p.srv.streamReadInto(id, 1 << 20, target, 1010)
-  assert.ok(typeof tail === 'object' && tail.data.toString() === 'more than fits at the end', 'no room from the offset: a buffer of its own')
+  assert.ok(
+    typeof tail === 'object' && tail.data.toString() === 'more than fits at the end',
+    'no room from the offset: a buffer of its own',
+  )
   p.client.streamSend(id, Buffer.from('x'), false)
   p.advance()
   p.srv.poll()
-  assert.ok(typeof p.srv.streamReadInto(id, 1 << 20, target, 5000) === 'object', 'an offset past the end is no room, not an error')
+  assert.ok(
+    typeof p.srv.streamReadInto(id, 1 << 20, target, 5000) === 'object',
+    'an offset past the end is no room, not an error',
+  )
   const big = Buffer.alloc(5000, 9)
   p.client.streamSend(id, big, false)
   p.advance()
@@ -594,7 +627,10 @@ test('a STOP_SENDING is reported while the connection has no send credit', () =>
 
 // quiche 0.30 reported a reset only to a stream that was not readable already, and dropped it
 // when the FIN had come first (patches/quiche-0.30.0-stream-reset-readable.patch, -after-fin).
-for (const [when, fin] of /** @type {const} */ ([['over data reported but not read', false], ['after the FIN, with the data not yet read', true]])) {
+for (const [when, fin] of /** @type {const} */ ([
+  ['over data reported but not read', false],
+  ['after the FIN, with the data not yet read', true],
+])) {
   test(`a RESET_STREAM ${when} reports the stream again, with only its end left`, () => {
     const p = established(new NativePair())
     const id = /** @type {number} */ (p.client.openStream(true))
@@ -614,7 +650,9 @@ for (const [when, fin] of /** @type {const} */ ([['over data reported but not re
 // (patches/quiche-0.30.0-stream-shutdown-no-fin.patch).
 test('a stream reset with data still unsent sends no FIN: a peer that misses the RESET_STREAM never sees a clean end', async () => {
   const many = { initialMaxStreamsBidi: 1000 }
-  const p = established(new NativePair({ client: { ...clientOptions(), ...many }, server: { ...serverOptions(), ...many } }))
+  const p = established(
+    new NativePair({ client: { ...clientOptions(), ...many }, server: { ...serverOptions(), ...many } }),
+  )
   const ids = Array.from({ length: 400 }, () => {
     const id = /** @type {number} */ (p.client.openStream(true))
     p.client.streamSend(id, Buffer.from('hello'), false)
@@ -645,7 +683,10 @@ test('a stream reset with data still unsent sends no FIN: a peer that misses the
       if (p.srv.streamReadable(id)) codes.add(thrown(() => readAll(p.srv, id)).wireCode)
     }
   }
-  assert.ok(ids.every((id) => p.srv.streamFinished(id)), 'every stream ends')
+  assert.ok(
+    ids.every((id) => p.srv.streamFinished(id)),
+    'every stream ends',
+  )
   assert.deepEqual([...codes], [3])
 })
 
@@ -677,7 +718,9 @@ test('fast calls: sends, polls and reads (into the target or as a chunk of their
   assert.equal(fast.streamReadInto(srv, id, 1024, target, 4), -1, 'nothing left')
   p.client.streamSend(id, Buffer.from('world!'), true)
   p.advance()
-  const big = /** @type {import('../src/native/binding').StreamChunk} */ (fast.streamReadInto(srv, id, 1024, target, 12))
+  const big = /** @type {import('../src/native/binding').StreamChunk} */ (
+    fast.streamReadInto(srv, id, 1024, target, 12)
+  )
   assert.deepEqual({ data: Buffer.from(big.data).toString(), fin: big.fin }, { data: 'world!', fin: true })
 
   const te = (/** @type {() => unknown} */ f) => {
@@ -685,13 +728,30 @@ test('fast calls: sends, polls and reads (into the target or as a chunk of their
     assert.ok(e instanceof TypeError, String(e))
     return /** @type {any} */ (e).code
   }
-  assert.equal(te(() => fast.pollInto(/** @type {any} */ ({}), out)), 'ERR_INVALID_ARG_TYPE')
-  assert.equal(te(() => fast.pollInto(/** @type {any} */ (p.client), out)), 'ERR_INVALID_ARG_TYPE', 'the object is not its handle')
+  assert.equal(
+    te(() => fast.pollInto(/** @type {any} */ ({}), out)),
+    'ERR_INVALID_ARG_TYPE',
+  )
+  assert.equal(
+    te(() => fast.pollInto(/** @type {any} */ (p.client), out)),
+    'ERR_INVALID_ARG_TYPE',
+    'the object is not its handle',
+  )
   for (const made of [c + 2 ** 24, c + 1000, -1, 0.5, NaN]) {
-    assert.equal(te(() => fast.pollInto(made, out)), 'ERR_INVALID_ARG_TYPE', `made-up handle ${made}`)
+    assert.equal(
+      te(() => fast.pollInto(made, out)),
+      'ERR_INVALID_ARG_TYPE',
+      `made-up handle ${made}`,
+    )
   }
-  assert.equal(te(() => fast.pollInto(c, /** @type {any} */ (new Uint8Array(64)))), 'ERR_INVALID_ARG_TYPE')
-  assert.equal(te(() => fast.streamSend(c, id, /** @type {any} */ ('text'), false)), 'ERR_INVALID_ARG_TYPE')
+  assert.equal(
+    te(() => fast.pollInto(c, /** @type {any} */ (new Uint8Array(64)))),
+    'ERR_INVALID_ARG_TYPE',
+  )
+  assert.equal(
+    te(() => fast.streamSend(c, id, /** @type {any} */ ('text'), false)),
+    'ERR_INVALID_ARG_TYPE',
+  )
   assert.equal(thrown(() => fast.streamSend(c, -1, Buffer.from('x'), false)).code, 'ERR_QUIC_INVALID_ARGUMENT')
   assert.equal(thrown(() => fast.flushToFd(c, -1, 8, new Float64Array(2))).code, 'ERR_QUIC_INVALID_ARGUMENT')
   assert.equal(thrown(() => fast.flushToFd(c, 0, 8, new Float64Array(1))).code, 'ERR_QUIC_INVALID_ARGUMENT')
@@ -848,7 +908,7 @@ async function readToFin(p, id, rounds, more = () => {}) {
     more()
     p.advance()
     const before = got.length
-    for (let c; (c = p.client.streamRead(id, 1 << 20)) != null; ) {
+    for (let c = p.client.streamRead(id, 1 << 20); c != null; c = p.client.streamRead(id, 1 << 20)) {
       got.push(c.data)
       if (c.fin) return { data: Buffer.concat(got), fin: true }
     }
@@ -865,7 +925,7 @@ async function readToFin(p, id, rounds, more = () => {}) {
 // last packets were never declared lost: PTOs resent the frames of the two oldest, again and
 // again, and the peer kept a hole in the stream (cloudflare/quiche#2452; patched by
 // patches/quiche-0.30.0-migration-loss.patch).
-test('after a NAT rebinding, data lost in the old path\'s last packets is sent again over the new path (cloudflare/quiche#2452)', async () => {
+test("after a NAT rebinding, data lost in the old path's last packets is sent again over the new path (cloudflare/quiche#2452)", async () => {
   const p = established(new NativePair())
   const id = /** @type {number} */ (p.client.openStream(true))
   p.client.streamSend(id, Buffer.from('hello'), false)
@@ -918,13 +978,19 @@ test('a server whose new path failed validation (amplification budget spent, cha
     p.srv.onTimeout()
     p.flight(p.srv, p.client, p.saddr, () => false)
   }
-  assert.ok(failed(), `the new path failed its validation: ${JSON.stringify(p.srv.pathStats().map((s) => s.validationState))}`)
+  assert.ok(
+    failed(),
+    `the new path failed its validation: ${JSON.stringify(p.srv.pathStats().map((s) => s.validationState))}`,
+  )
   // The client keeps sending from the new port, several packets in a row (as one received
   // batch feeds them): the server migrates to the failed path again.
   p.client.streamSend(id, Buffer.alloc(3000, 33), true)
   p.advance()
   assert.equal(p.srv.localError(), null, 'the server failed the connection')
-  assert.ok(p.srv.pathStats().some((s) => s.active && s.validationState === 'validated'), 'the new path validated')
+  assert.ok(
+    p.srv.pathStats().some((s) => s.active && s.validationState === 'validated'),
+    'the new path validated',
+  )
   // The rest of the reply, and what was lost of it (declared lost on the timers).
   const { data, fin } = await readToFin(p, id, 64, sendMore)
   assert.equal(fin, true, 'the reply ended')

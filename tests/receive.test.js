@@ -28,7 +28,13 @@ async function pair(t, socketOpts) {
   await clientSocket.start({ host: '127.0.0.1' })
   const server = new QUICServer({ socket: serverSocket, config: { key: fixtures.ec.key, cert: fixtures.ec.cert } })
   await server.start()
-  const client = await QUICClient.createQUICClient({ host: '127.0.0.1', port: serverSocket.port, serverName: 'localhost', socket: clientSocket, config: { ca: fixtures.ca } })
+  const client = await QUICClient.createQUICClient({
+    host: '127.0.0.1',
+    port: serverSocket.port,
+    serverName: 'localhost',
+    socket: clientSocket,
+    config: { ca: fixtures.ca },
+  })
   t.after(async () => {
     await client.destroy({ force: true })
     await server.stop({ force: true })
@@ -64,7 +70,9 @@ for (const batchedRecv of [true, false]) {
   })
 }
 
-test('the native receiver is closed with the socket, and its routes go with the connections', { skip: !linux }, async (t) => {
+test('the native receiver is closed with the socket, and its routes go with the connections', {
+  skip: !linux,
+}, async (t) => {
   const { client, serverSocket, clientSocket } = await pair(t, {})
   const receiver = /** @type {import('../src/native/binding').Receiver} */ (clientSocket.receiver)
   assert.ok(receiver.routes >= 1)
@@ -79,10 +87,15 @@ test('the native receiver is closed with the socket, and its routes go with the 
   assert.ok(serverSocket.receiver != null)
 })
 
-test('a socket stopped from inside a batch (a stream listener) does not crash; the peer sees the connection end', { skip: !linux }, async (t) => {
+test('a socket stopped from inside a batch (a stream listener) does not crash; the peer sees the connection end', {
+  skip: !linux,
+}, async (t) => {
   const serverSocket = new QUICSocket()
   await serverSocket.start({ host: '127.0.0.1' })
-  const server = new QUICServer({ socket: serverSocket, config: { key: fixtures.ec.key, cert: fixtures.ec.cert, maxIdleTimeout: 1000 } })
+  const server = new QUICServer({
+    socket: serverSocket,
+    config: { key: fixtures.ec.key, cert: fixtures.ec.cert, maxIdleTimeout: 1000 },
+  })
   await server.start()
   t.after(() => server.stop({ force: true }))
   /** @type {Promise<void>} */
@@ -96,7 +109,12 @@ test('a socket stopped from inside a batch (a stream listener) does not crash; t
       stopped = serverSocket.stop({ force: true })
     })
   })
-  const client = await QUICClient.createQUICClient({ host: '127.0.0.1', port: serverSocket.port, serverName: 'localhost', config: { ca: fixtures.ca, maxIdleTimeout: 1000 } })
+  const client = await QUICClient.createQUICClient({
+    host: '127.0.0.1',
+    port: serverSocket.port,
+    serverName: 'localhost',
+    config: { ca: fixtures.ca, maxIdleTimeout: 1000 },
+  })
   t.after(() => client.destroy({ force: true }))
   // Past the handshake, so the server announces the stream from the batch, not from an immediate.
   await sleep(100)
@@ -124,14 +142,18 @@ test('a socket handed in keeps its message events (no native receiver)', async (
   assert.equal(await got, 'punch')
 })
 
-test('Receiver: bad arguments are typed errors; unmatched datagrams reach JS with their source', { skip: !linux }, async () => {
+test('Receiver: bad arguments are typed errors; unmatched datagrams reach JS with their source', {
+  skip: !linux,
+}, async () => {
   const noop = () => {}
   assert.throws(() => new native.Receiver(-1, 20, new Uint32Array(64), noop), { code: 'ERR_QUIC_INVALID_ARGUMENT' })
   assert.throws(() => new native.Receiver(0, 20, new Uint32Array(8), noop), { code: 'ERR_QUIC_INVALID_ARGUMENT' })
   assert.throws(() => new native.Receiver(0, 21, new Uint32Array(64), noop), { code: 'ERR_QUIC_INVALID_ARGUMENT' })
   const udp = dgram.createSocket('udp4')
   await new Promise((resolve) => udp.bind(0, '127.0.0.1', () => resolve(undefined)))
-  const handle = /** @type {any} */ (udp)[/** @type {symbol} */ (Object.getOwnPropertySymbols(udp).find((s) => s.description === 'state symbol'))].handle
+  const handle = /** @type {any} */ (udp)[
+    /** @type {symbol} */ (Object.getOwnPropertySymbols(udp).find((s) => s.description === 'state symbol'))
+  ].handle
   const fd = handle.fd
   // As QUICSocket does: dgram stops reading, the receiver takes over.
   assert.equal(handle.recvStop(), 0)
@@ -156,7 +178,9 @@ test('Receiver: bad arguments are typed errors; unmatched datagrams reach JS wit
   udp.close()
 })
 
-test('a Receiver dropped without close is closed when collected: its poll handle no longer holds the process', { skip: !linux }, async () => {
+test('a Receiver dropped without close is closed when collected: its poll handle no longer holds the process', {
+  skip: !linux,
+}, async () => {
   const { spawn } = require('node:child_process')
   const script = `
     const dgram = require('node:dgram')

@@ -7,7 +7,19 @@ const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
 const nodeEvents = require('node:events')
 const { errors, events } = require('../index.js')
-const { startServer, smallWindowServer, countedWrites, connect, onServerStreams, echoServer, readAll, writeAll, pattern, once, sleep } = require('./helpers/quic.js')
+const {
+  startServer,
+  smallWindowServer,
+  countedWrites,
+  connect,
+  onServerStreams,
+  echoServer,
+  readAll,
+  writeAll,
+  pattern,
+  once,
+  sleep,
+} = require('./helpers/quic.js')
 
 const MiB = 1024 * 1024
 const sha = (/** @type {Uint8Array} */ b) => crypto.createHash('sha256').update(b).digest('hex')
@@ -92,7 +104,10 @@ test('1,000 streams, 100 in flight, against a server that allows 10 at a time', 
   await Promise.all(Array.from({ length: 100 }, worker))
   assert.equal(ids.size, 1000)
   // Ids are consecutive client bidi ids: none was burnt while waiting for credit.
-  assert.deepEqual([...ids].sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i * 4))
+  assert.deepEqual(
+    [...ids].sort((a, b) => a - b),
+    Array.from({ length: 1000 }, (_, i) => i * 4),
+  )
   assert.ok(peak <= 10, `the server saw ${peak} streams at once`)
   assert.equal(client.connection.streams.size, 0)
 })
@@ -122,7 +137,12 @@ test('backpressure: a paused reader bounds what the writer gets to buffer', asyn
   const s = client.connection.newStream()
   const w = s.writable.getWriter()
   const chunk = Buffer.alloc(64 * 1024, 1)
-  const writing = countedWrites((c) => w.write(c), () => w.close(), chunk, 200)
+  const writing = countedWrites(
+    (c) => w.write(c),
+    () => w.close(),
+    chunk,
+    200,
+  )
   await sleep(500)
   const written = writing.written()
   // Nobody reads on the server: the writer is held at about the stream window (plus one chunk in flight).
@@ -138,7 +158,8 @@ test('backpressure: a paused reader bounds what the writer gets to buffer', asyn
 test('cancel and abort send STOP_SENDING / RESET_STREAM with mapped codes, both ways', async (t) => {
   /** @type {Array<[string, any]>} */
   const serverSaw = []
-  const reasonToCode = (/** @type {string} */ type, /** @type {any} */ reason) => (reason === 'nope' ? 11 : reason === 'stop' ? 22 : 1)
+  const reasonToCode = (/** @type {string} */ _type, /** @type {any} */ reason) =>
+    reason === 'nope' ? 11 : reason === 'stop' ? 22 : 1
   const codeToReason = (/** @type {string} */ type, /** @type {number} */ code) => `${type}:${code}`
   const server = await startServer(t, { reasonToCode, codeToReason })
   onServerStreams(server, async (s) => {
@@ -176,43 +197,53 @@ test('cancel and abort send STOP_SENDING / RESET_STREAM with mapped codes, both 
   let failure
   for (let i = 0; i < 100 && failure == null; i++) {
     await sleep(10)
-    failure = await bw.write(Buffer.from('more')).then(() => null, (e) => e)
+    failure = await bw.write(Buffer.from('more')).then(
+      () => null,
+      (e) => e,
+    )
   }
   assert.ok(failure instanceof errors.ErrorQUICStreamPeerWrite, String(failure))
   assert.equal(/** @type {any} */ (failure).data.code, 22)
   assert.equal(/** @type {any} */ (failure).data.reason, 'write:22')
 })
 
-for (const [when, pause] of /** @type {const} */ ([['with its last data', 0], ['after its unread data was reported', 100]])) test(`a stream the peer cancels ${when} is let go of though the app neither reads nor writes it again`, async (t) => {
-  const server = await startServer(t)
-  /** @type {Array<{ s: import('../index').QUICStream, reader: ReadableStreamDefaultReader<Uint8Array> }>} */
-  const held = []
-  /** @type {any} */
-  let serverConn
-  onServerStreams(server, (s, conn) => {
-    // Reads one chunk and answers it, then leaves the stream alone (its reader and writer held).
-    serverConn = conn
-    const reader = s.readable.getReader()
-    const writer = s.writable.getWriter()
-    held.push({ s, reader })
-    reader.read().then((r) => writer.write(/** @type {Uint8Array} */ (r.value))).catch(() => {})
+for (const [when, pause] of /** @type {const} */ ([
+  ['with its last data', 0],
+  ['after its unread data was reported', 100],
+]))
+  test(`a stream the peer cancels ${when} is let go of though the app neither reads nor writes it again`, async (t) => {
+    const server = await startServer(t)
+    /** @type {Array<{ s: import('../index').QUICStream, reader: ReadableStreamDefaultReader<Uint8Array> }>} */
+    const held = []
+    /** @type {any} */
+    let serverConn
+    onServerStreams(server, (s, conn) => {
+      // Reads one chunk and answers it, then leaves the stream alone (its reader and writer held).
+      serverConn = conn
+      const reader = s.readable.getReader()
+      const writer = s.writable.getWriter()
+      held.push({ s, reader })
+      reader
+        .read()
+        .then((r) => writer.write(/** @type {Uint8Array} */ (r.value)))
+        .catch(() => {})
+    })
+    const client = await connect(t, server.port)
+    const s = client.connection.newStream()
+    await s.write(Buffer.from('first'))
+    assert.deepEqual(await s.read(), Buffer.from('first'))
+    await s.write(Buffer.alloc(4096, 1))
+    // With a pause, the reset comes after the server was told of the data nobody reads there.
+    if (pause > 0) await sleep(pause)
+    // RESET_STREAM and STOP_SENDING: the server must learn of both with nothing pending there.
+    s.cancel(new Error('gone'))
+    const [{ s: ss, reader }] = held
+    for (let i = 0; i < 200 && !(ss.readClosed && ss.writeClosed); i++) await sleep(10)
+    assert.ok(ss.readClosed && ss.writeClosed, `read closed ${ss.readClosed}, write closed ${ss.writeClosed}`)
+    await assert.rejects(reader.read(), errors.ErrorQUICStreamPeerRead)
+    for (let i = 0; i < 200 && serverConn.streams.size > 0; i++) await sleep(10)
+    assert.equal(serverConn.streams.size, 0, 'the server still holds the stream')
   })
-  const client = await connect(t, server.port)
-  const s = client.connection.newStream()
-  await s.write(Buffer.from('first'))
-  assert.deepEqual(await s.read(), Buffer.from('first'))
-  await s.write(Buffer.alloc(4096, 1))
-  // With a pause, the reset comes after the server was told of the data nobody reads there.
-  if (pause > 0) await sleep(pause)
-  // RESET_STREAM and STOP_SENDING: the server must learn of both with nothing pending there.
-  s.cancel(new Error('gone'))
-  const [{ s: ss, reader }] = held
-  for (let i = 0; i < 200 && !(ss.readClosed && ss.writeClosed); i++) await sleep(10)
-  assert.ok(ss.readClosed && ss.writeClosed, `read closed ${ss.readClosed}, write closed ${ss.writeClosed}`)
-  await assert.rejects(reader.read(), errors.ErrorQUICStreamPeerRead)
-  for (let i = 0; i < 200 && serverConn.streams.size > 0; i++) await sleep(10)
-  assert.equal(serverConn.streams.size, 0, 'the server still holds the stream')
-})
 
 test('a STOP_SENDING reaches a stream while the connection has no credit left to send', async (t) => {
   const server = await startServer(t)
@@ -227,7 +258,11 @@ test('a STOP_SENDING reaches a stream while the connection has no credit left to
     await s.read()
     // The first stream writes until the client's connection window is spent (the client reads
     // nothing); the second is left alone, its write side open.
-    if (streams.length === 1) await s.write(Buffer.alloc(MiB)).then(() => (bulkWritten = true), () => {})
+    if (streams.length === 1)
+      await s.write(Buffer.alloc(MiB)).then(
+        () => (bulkWritten = true),
+        () => {},
+      )
   })
   const client = await connect(t, server.port, { config: { initialMaxData: 64 * 1024 } })
   const bulk = client.connection.newStream()
@@ -313,7 +348,9 @@ test('datagrams: unreliable messages both ways, batched into events', async (t) 
   const client = await connect(t, server.port, { config })
   /** @type {Buffer[]} */
   const atClient = []
-  client.connection.addEventListener(events.EventQUICConnectionDatagram.name, (/** @type {any} */ de) => atClient.push(...de.detail))
+  client.connection.addEventListener(events.EventQUICConnectionDatagram.name, (/** @type {any} */ de) =>
+    atClient.push(...de.detail),
+  )
   for (let i = 0; i < 10; i++) client.connection.sendDatagram(Buffer.from(`d${i}`))
   for (let i = 0; i < 100 && atClient.length < 10; i++) await sleep(10)
   assert.equal(atServer.length, 10)
@@ -355,7 +392,13 @@ test('the dgram.send path (no batched native sends) moves the same bytes', async
     await clientSocket.stop({ force: true })
   })
   assert.equal(serverSocket.fd, -1)
-  const client = await QUICClient.createQUICClient({ host: '127.0.0.1', port: server.port, serverName: 'localhost', socket: clientSocket, config: { ca: fixtures.ca } })
+  const client = await QUICClient.createQUICClient({
+    host: '127.0.0.1',
+    port: server.port,
+    serverName: 'localhost',
+    socket: clientSocket,
+    config: { ca: fixtures.ca },
+  })
   const s = client.connection.newStream()
   const data = pattern(4 * MiB, 17)
   const [back] = await Promise.all([readAll(s.readable), writeAll(s.writable, data)])

@@ -5,7 +5,8 @@ const crypto = require('node:crypto')
 const fs = require('node:fs')
 const path = require('node:path')
 
-const fixture = (/** @type {string} */ name) => fs.readFileSync(path.join(__dirname, '..', '..', 'tests', 'fixtures', name), 'utf8')
+const fixture = (/** @type {string} */ name) =>
+  fs.readFileSync(path.join(__dirname, '..', '..', 'tests', 'fixtures', name), 'utf8')
 
 const pki = {
   key: fixture('server-ec.key'),

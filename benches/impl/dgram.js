@@ -53,7 +53,14 @@ const clients = {
     const { bytes } = /** @type {{ bytes: number }} */ (await report)
     const seconds = (performance.now() - t0 - 50) / 1000
     s.close()
-    return { seconds, bytes, sentBytes: p.bytes, mbPerSecond: bytes / 1024 / 1024 / seconds, delivered: bytes / p.bytes, cpuClient }
+    return {
+      seconds,
+      bytes,
+      sentBytes: p.bytes,
+      mbPerSecond: bytes / 1024 / 1024 / seconds,
+      delivered: bytes / p.bytes,
+      cpuClient,
+    }
   },
 }
 

@@ -19,13 +19,19 @@ async function server(scenario) {
   })
   s.on('sessionError', () => {})
   await new Promise((r) => s.listen(0, '127.0.0.1', () => r(undefined)))
-  return { port: /** @type {import('node:net').AddressInfo} */ (s.address()).port, close: () => new Promise((r) => s.close(() => r(undefined))) }
+  return {
+    port: /** @type {import('node:net').AddressInfo} */ (s.address()).port,
+    close: () => new Promise((r) => s.close(() => r(undefined))),
+  }
 }
 
 /** @param {number} port @returns {Promise<http2.ClientHttp2Session>} */
 function dial(port) {
   return new Promise((resolve, reject) => {
-    const session = http2.connect(`https://localhost:${port}`, { ca: pki.ca, settings: { initialWindowSize: 8 * 1024 * 1024 } })
+    const session = http2.connect(`https://localhost:${port}`, {
+      ca: pki.ca,
+      settings: { initialWindowSize: 8 * 1024 * 1024 },
+    })
     session.once('connect', () => resolve(session))
     session.once('error', reject)
   })

@@ -75,19 +75,39 @@ function family(lib, { legacy = false, web = legacy } = {}) {
             const d = crypto.createHmac('sha256', Buffer.from(key)).update(Buffer.from(data)).digest()
             return d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength)
           },
-          verify: async (/** @type {ArrayBuffer} */ key, /** @type {ArrayBuffer} */ data, /** @type {ArrayBuffer} */ sig) =>
-            crypto.timingSafeEqual(crypto.createHmac('sha256', Buffer.from(key)).update(Buffer.from(data)).digest(), Buffer.from(sig)),
+          verify: async (
+            /** @type {ArrayBuffer} */ key,
+            /** @type {ArrayBuffer} */ data,
+            /** @type {ArrayBuffer} */ sig,
+          ) =>
+            crypto.timingSafeEqual(
+              crypto.createHmac('sha256', Buffer.from(key)).update(Buffer.from(data)).digest(),
+              Buffer.from(sig),
+            ),
         },
       }
     : undefined
-  const clientCrypto = legacy ? { ops: { randomBytes: async (/** @type {ArrayBuffer} */ b) => crypto.randomFillSync(new Uint8Array(b)) } } : undefined
-  const windows = { initialMaxData: 32 * 1024 * 1024, initialMaxStreamDataBidiLocal: 8 * 1024 * 1024, initialMaxStreamDataBidiRemote: 8 * 1024 * 1024 }
+  const clientCrypto = legacy
+    ? { ops: { randomBytes: async (/** @type {ArrayBuffer} */ b) => crypto.randomFillSync(new Uint8Array(b)) } }
+    : undefined
+  const windows = {
+    initialMaxData: 32 * 1024 * 1024,
+    initialMaxStreamDataBidiLocal: 8 * 1024 * 1024,
+    initialMaxStreamDataBidiRemote: 8 * 1024 * 1024,
+  }
 
   /** @param {string} scenario */
   async function server(scenario) {
     const s = new QUICServer({
       crypto: serverCrypto,
-      config: { key: pki.key, cert: pki.cert, verifyPeer: false, maxIdleTimeout: 60_000, initialMaxStreamsBidi: 1000, ...windows },
+      config: {
+        key: pki.key,
+        cert: pki.cert,
+        verifyPeer: false,
+        maxIdleTimeout: 60_000,
+        initialMaxStreamsBidi: 1000,
+        ...windows,
+      },
     })
     s.addEventListener(events.EventQUICServerConnection.name, (/** @type {any} */ e) => {
       e.detail.addEventListener(events.EventQUICConnectionStream.name, async (/** @type {any} */ se) => {

@@ -16,13 +16,19 @@ async function server(scenario) {
     }
   })
   await new Promise((r) => s.listen(0, '127.0.0.1', () => r(undefined)))
-  return { port: /** @type {import('node:net').AddressInfo} */ (s.address()).port, close: () => new Promise((r) => s.close(() => r(undefined))) }
+  return {
+    port: /** @type {import('node:net').AddressInfo} */ (s.address()).port,
+    close: () => new Promise((r) => s.close(() => r(undefined))),
+  }
 }
 
 /** @param {number} port @returns {Promise<tls.TLSSocket>} */
 function dial(port) {
   return new Promise((resolve, reject) => {
-    const sock = tls.connect({ host: '127.0.0.1', port, ca: pki.ca, servername: 'localhost', minVersion: 'TLSv1.3' }, () => resolve(sock))
+    const sock = tls.connect(
+      { host: '127.0.0.1', port, ca: pki.ca, servername: 'localhost', minVersion: 'TLSv1.3' },
+      () => resolve(sock),
+    )
     sock.once('error', reject)
   })
 }

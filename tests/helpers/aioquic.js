@@ -24,7 +24,11 @@ const fx = (name) => path.join(root, 'tests', 'fixtures', name)
  */
 async function startAioquicServer(extra = []) {
   // Its stdin is a pipe from this process: when this process ends, however, the server does too.
-  const child = spawn(python, [peerScript, 'server', '--cert', fx('server-ec.crt'), '--key', fx('server-ec.key'), ...extra], { stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(
+    python,
+    [peerScript, 'server', '--cert', fx('server-ec.crt'), '--key', fx('server-ec.key'), ...extra],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  )
   let stderr = ''
   child.stderr?.on('data', (d) => (stderr += d))
   const exited = new Promise((resolve) => child.once('exit', resolve))

@@ -96,7 +96,13 @@ class NativePair {
       if (this.server == null) {
         const hdr = native.parseHeader(Buffer.from(pkt), 20)
         if (hdr.type !== 'initial') throw new Error(`first packet is ${hdr.type}`)
-        this.server = native.Connection.accept(this.serverConfig, native.generateConnectionId(), null, this.saddr, this.caddr)
+        this.server = native.Connection.accept(
+          this.serverConfig,
+          native.generateConnectionId(),
+          null,
+          this.saddr,
+          this.caddr,
+        )
       }
       this.server.recv(pkt, this.caddr)
       off += len

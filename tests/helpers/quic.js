@@ -56,7 +56,12 @@ function onServerStreams(server, onStream) {
  */
 async function smallWindowServer(t, window) {
   const server = await startServer(t, {
-    config: { initialMaxStreamDataBidiRemote: window, maxStreamWindow: window, initialMaxData: 4 * window, maxConnectionWindow: 4 * window },
+    config: {
+      initialMaxStreamDataBidiRemote: window,
+      maxStreamWindow: window,
+      initialMaxData: 4 * window,
+      maxConnectionWindow: 4 * window,
+    },
   })
   /** @type {Promise<import('../../index').QUICStream>} */
   const firstStream = new Promise((resolve) => onServerStreams(server, resolve))
@@ -160,4 +165,19 @@ async function sessionOf(conn) {
 /** Timers alive now (test runner's own included): compare before and after. */
 const activeTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
 
-module.exports = { startServer, smallWindowServer, countedWrites, connect, onServerStreams, echoServer, readAll, writeAll, pattern, once, sleep, sessionOf, activeTimers, fixtures }
+module.exports = {
+  startServer,
+  smallWindowServer,
+  countedWrites,
+  connect,
+  onServerStreams,
+  echoServer,
+  readAll,
+  writeAll,
+  pattern,
+  once,
+  sleep,
+  sessionOf,
+  activeTimers,
+  fixtures,
+}

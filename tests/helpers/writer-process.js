@@ -6,7 +6,12 @@ const fixtures = require('./fixtures.js')
 
 async function main() {
   const port = Number(process.argv[2])
-  const client = await QUICClient.createQUICClient({ host: '127.0.0.1', port, serverName: 'localhost', config: { ca: fixtures.ca } })
+  const client = await QUICClient.createQUICClient({
+    host: '127.0.0.1',
+    port,
+    serverName: 'localhost',
+    config: { ca: fixtures.ca },
+  })
   const w = client.connection.newStream().writable.getWriter()
   await w.write(Buffer.alloc(1024))
   process.stdout.write('writing\n')
