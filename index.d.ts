@@ -263,6 +263,19 @@ export class QUICStream extends EventTarget implements ReadableWritablePair<Uint
   readonly openedP: Promise<void>
   readonly readClosed: boolean
   readonly writeClosed: boolean
+  /**
+   * The read half's state: `recv` while bytes may come, then `data-read` (the FIN was read),
+   * `stop-sent` (cancelled here: STOP_SENDING), `reset-recvd` (the peer reset it), `failed` (the
+   * connection ended or the stream was destroyed); `none` on a local unidirectional stream.
+   */
+  readonly readState: 'recv' | 'data-read' | 'stop-sent' | 'reset-recvd' | 'failed' | 'none'
+  /**
+   * The write half's state: `send` while bytes may be written, then `data-sent` (the FIN was
+   * handed over), `reset-sent` (aborted here: RESET_STREAM), `stop-recvd` (the peer stopped it),
+   * `failed` (the connection ended, the stream was destroyed or a write failed); `none` on a
+   * peer's unidirectional stream.
+   */
+  readonly writeState: 'send' | 'data-sent' | 'reset-sent' | 'stop-recvd' | 'failed' | 'none'
   readonly closed: boolean
   readonly destroyed: boolean
   readonly meta: ConnectionMetadata

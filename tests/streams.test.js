@@ -496,3 +496,70 @@ test('stream and connection events reach their listeners, also through events.on
   await client.destroy()
   await Promise.all([stopped, destroyed])
 })
+
+test("each half ends in one named state: FINs, cancel and abort, the peer's reset and stop, the connection's end", async (t) => {
+  const server = await startServer(t)
+  /** @type {import('../index').QUICStream[]} */
+  const arrived = []
+  onServerStreams(server, (s) => arrived.push(s))
+  const client = await connect(t, server.port)
+  const serverStream = async (/** @type {number} */ n) => {
+    for (let i = 0; i < 400 && arrived.length < n; i++) await sleep(5)
+    return /** @type {import('../index').QUICStream} */ (arrived[n - 1])
+  }
+  const text = (/** @type {Uint8Array | null} */ c) => (c == null ? null : Buffer.from(c).toString())
+
+  // Both FINs: data-sent and data-read on each side.
+  const a = client.connection.newStream()
+  assert.deepEqual([a.readState, a.writeState], ['recv', 'send'])
+  await a.end(Buffer.from('a'))
+  assert.equal(a.writeState, 'data-sent')
+  const sa = await serverStream(1)
+  assert.equal(text(await sa.read()), 'a')
+  assert.equal(await sa.read(), null)
+  assert.equal(sa.readState, 'data-read')
+  await sa.end()
+  assert.equal(sa.writeState, 'data-sent')
+  assert.equal(await a.read(), null)
+  assert.deepEqual([a.readState, a.writeState], ['data-read', 'data-sent'])
+  await a.closedP
+
+  // Abort and cancel here: reset-sent and stop-sent; the peer's halves: reset-recvd, stop-recvd.
+  const b = client.connection.newStream()
+  const bw = b.writable.getWriter()
+  await bw.write(Buffer.from('b'))
+  const sb = await serverStream(2)
+  assert.equal(text(await sb.read()), 'b')
+  await bw.abort('gone')
+  await b.readable.cancel('gone')
+  assert.deepEqual([b.readState, b.writeState], ['stop-sent', 'reset-sent'])
+  await assert.rejects(sb.read(), errors.ErrorQUICStreamPeerRead)
+  assert.equal(sb.readState, 'reset-recvd')
+  let stopped = null
+  for (let i = 0; i < 200 && stopped == null; i++) {
+    stopped = await sb.write(Buffer.from('more')).then(
+      () => null,
+      (e) => e,
+    )
+    if (stopped == null) await sleep(5)
+  }
+  assert.ok(stopped instanceof errors.ErrorQUICStreamPeerWrite, String(stopped))
+  assert.equal(sb.writeState, 'stop-recvd')
+  await assert.rejects(sb.write(Buffer.from('again')), errors.ErrorQUICStreamPeerWrite, 'the error stays')
+
+  // A unidirectional stream has one half; the other is none from the start.
+  const u = client.connection.newStream('uni')
+  assert.equal(u.readState, 'none')
+  await u.end(Buffer.from('u'))
+  const su = await serverStream(3)
+  assert.equal(su.writeState, 'none')
+  assert.equal(text(await su.read()), 'u')
+
+  // The connection's end: whatever was open fails.
+  const c = client.connection.newStream()
+  await c.write(Buffer.from('c'))
+  await serverStream(4)
+  await client.destroy({ force: true })
+  assert.deepEqual([c.readState, c.writeState], ['failed', 'failed'])
+  assert.equal(c.destroyed, true)
+})
