@@ -6,52 +6,22 @@
 // When its packets go out and when its timer fires is ConnectionDriver's to decide.
 
 const { Buffer } = require('node:buffer')
-const crypto = require('node:crypto')
 // Node's `performance` and `Buffer` globals are getters: every use of one is a slow lookup.
 const { performance } = require('node:perf_hooks')
 const native = require('./native.js')
-const { fast } = native
 const errors = require('./errors.js')
 const events = require('./events.js')
 const QUICEventTarget = require('./QUICEventTarget.js')
 const utils = require('./utils.js')
-const QUICStream = require('./QUICStream.js')
+const StreamTable = require('./StreamTable.js')
 const ConnectionDriver = require('./ConnectionDriver.js')
+const ConnectionPoll = require('./ConnectionPoll.js')
+const closeError = require('./close-error.js')
 
-/** Past this many finished-but-maybe-unacknowledged stream ids, the collected ones are pruned. */
-const MAX_LINGERING = 256
 /** The longest a stop waits for its CONNECTION_CLOSE to get past a full congestion window. */
 const CLOSE_SEND_WAIT = 1000
 
-/** `pollInto`'s header (7 slots) and room for this many stream ids; more come in further calls. */
-const POLL_SLOTS = 7 + 1024
-const POLL_ESTABLISHED = 1
-const POLL_IN_EARLY_DATA = 2
-const POLL_DRAINING = 4
-const POLL_CLOSED = 8
-const POLL_EXTRAS = 16
-const POLL_MORE = 32
-/** One poll array for every connection: services run one at a time (see `service`). */
-const pollOut = new Float64Array(POLL_SLOTS)
-let servicing = false
-
-/**
- * The certificates in PEM input (one PEM or several, strings or bytes), DER.
- * @param {import('../index').PEMInput | undefined} pem
- * @returns {Uint8Array[]}
- */
-function parseCertificates(pem) {
-  if (pem == null) return []
-  /** @type {Uint8Array[]} */
-  const out = []
-  for (const item of Array.isArray(pem) ? pem : [pem]) {
-    const text = typeof item === 'string' ? item : Buffer.from(item).toString()
-    for (const m of text.matchAll(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g)) {
-      out.push(new crypto.X509Certificate(m[0]).raw)
-    }
-  }
-  return out
-}
+const { draining: DRAINING, closed: CLOSED } = ConnectionPoll.layout
 
 /** @typedef {import('./QUICSocket.js')} QUICSocket */
 /** @typedef {import('../index').QUICConfig} QUICConfig */
@@ -95,20 +65,10 @@ class QUICConnection extends QUICEventTarget {
     if (opts.dcid != null) this.cids.push(Buffer.from(opts.dcid))
     for (const cid of this.cids) this.socket.registerConnectionId(cid, this)
     this.connectionId = Buffer.from(opts.scid)
-    /** @type {Map<number, QUICStream>} */
-    this.streams = new Map()
-    /** Local streams waiting for the peer's MAX_STREAMS credit, in order. @type {QUICStream[]} */
-    this.pendingBidi = []
-    /** @type {QUICStream[]} */
-    this.pendingUni = []
-    /** Ids of streams finished for JS whose native state may still wait for ACKs (the first `lingeringCount`). */
-    this.lingering = new Float64Array(16)
-    this.lingeringCount = 0
-    this.lingeringSweepAt = MAX_LINGERING
-    /** @type {(() => void) | null} */
-    this.onSettled = null
-    /** Peer streams that arrived before `start` finished; announced right after. @type {QUICStream[]} */
-    this.earlyStreams = []
+    /** The streams JS holds. */
+    this.table = new StreamTable(this)
+    /** The live streams by id. */
+    this.streams = this.table.streams
     this.nextKeepAlive = Infinity
     this.lastRinfoHost = this._remoteHost
     this.lastRinfoPort = this._remotePort
@@ -119,8 +79,6 @@ class QUICConnection extends QUICEventTarget {
     this.released = false
     this.verifying = false
     this.sendErrorReported = false
-    /** Whether peer streams are announced as they come (after start). */
-    this.announced = false
     /** @type {Error | undefined} */
     this.error = undefined
     /** @type {Uint8Array[] | undefined} */
@@ -220,7 +178,7 @@ class QUICConnection extends QUICEventTarget {
    * @transmits
    */
   markDirty(reply = false) {
-    this.driver.owe(reply, servicing)
+    this.driver.owe(reply, ConnectionPoll.isServicing())
   }
 
   /** @internal Polls and flushes now (a refused connection's close). */
@@ -243,18 +201,9 @@ class QUICConnection extends QUICEventTarget {
     }
   }
 
-  /** @internal Everything the native side reports, handled (one poll array per nesting level). */
+  /** @internal Everything the native side reports, handled. */
   poll() {
-    if (this.released) return
-    // A listener may poll another connection from inside this one: it gets its own array.
-    const out = servicing ? new Float64Array(POLL_SLOTS) : pollOut
-    const outer = !servicing
-    servicing = true
-    try {
-      this.handlePoll(out)
-    } finally {
-      if (outer) servicing = false
-    }
+    if (!this.released) ConnectionPoll.poll(this)
   }
 
   /**
@@ -262,53 +211,14 @@ class QUICConnection extends QUICEventTarget {
    * the user. `flags` as `flush` returns them (`-1`: ask the native side).
    */
   settle(flags = -1) {
-    if (this.onSettled != null) this.checkSettled()
-    if (flags < 0) flags = (this.native.isDraining() ? POLL_DRAINING : 0) | (this.native.isClosed() ? POLL_CLOSED : 0)
+    if (this.table.onSettled != null) this.table.checkSettled()
+    if (flags < 0) flags = (this.native.isDraining() ? DRAINING : 0) | (this.native.isClosed() ? CLOSED : 0)
     // Draining (after a CONNECTION_CLOSE either way) means it is over for the user at once.
     if (this.state !== 'stopped' && flags !== 0) this.finish()
-    if ((flags & POLL_CLOSED) !== 0) this.release()
+    if ((flags & CLOSED) !== 0) this.release()
   }
 
-  /**
-   * One `pollInto` report (several when more stream ids changed than fit): connection ids, the
-   * handshake's end, streams opened, readable and writable, stream credit, datagrams.
-   * @param {Float64Array} out
-   */
-  handlePoll(out) {
-    let flags = 0
-    do {
-      fast.pollInto(this.handle, out)
-      flags = out[0]
-      if ((flags & POLL_EXTRAS) !== 0) this.handleExtras(this.native.pollExtras())
-      if (
-        this.state === 'starting' &&
-        !this.verifying &&
-        ((flags & POLL_ESTABLISHED) !== 0 || (this.earlyData && (flags & POLL_IN_EARLY_DATA) !== 0))
-      )
-        this.verify()
-      let i = 7
-      for (const end = i + out[4]; i < end; i++) this.peerStream(out[i])
-      for (const end = i + out[5]; i < end; i++) this.streams.get(out[i])?.onReadable()
-      for (const end = i + out[6]; i < end; i++) {
-        const id = out[i]
-        // A stream the peer stopped comes as -id - 1; its code is taken even for a stream JS
-        // no longer holds, so none is left behind.
-        if (id >= 0) this.streams.get(id)?.onWritable()
-        else {
-          const code = this.native.takeStopCode(-id - 1)
-          this.streams.get(-id - 1)?.onStopped(code ?? 0)
-        }
-      }
-    } while ((flags & POLL_MORE) !== 0)
-    if (out[1] > 0 && this.pendingBidi.length > 0) this.openPending(this.pendingBidi, true)
-    if (out[2] > 0 && this.pendingUni.length > 0) this.openPending(this.pendingUni, false)
-    // Like early streams, early datagrams wait (in quiche's bounded queue) until the user can listen.
-    if (out[3] > 0 && this.announced) {
-      this.emit(events.EventQUICConnectionDatagram, { detail: this.native.dgramRecvAll() })
-    }
-  }
-
-  /** @param {import('./native/binding').PollExtras} ex */
+  /** @internal Connection ids issued and retired, path events. @param {import('./native/binding').PollExtras} ex */
   handleExtras(ex) {
     for (const cid of ex.scidsIssued) {
       this.cids.push(cid)
@@ -327,6 +237,7 @@ class QUICConnection extends QUICEventTarget {
     }
   }
 
+  /** @internal The handshake is done: the peer's chain is checked, then the connection runs. */
   async verify() {
     this.verifying = true
     const cb = this.config.verifyCallback
@@ -356,10 +267,7 @@ class QUICConnection extends QUICEventTarget {
     // Peer streams that came with 0-RTT or the first flight wait until the user has had the
     // connection (server event, client promise) and a chance to listen for them.
     setImmediate(() => {
-      this.announced = true
-      const early = this.earlyStreams
-      this.earlyStreams = []
-      for (const s of early) this.emit(events.EventQUICConnectionStream, { detail: s })
+      this.table.announce()
       // Datagrams that came before now.
       this.driver.oweService()
     })
@@ -367,41 +275,8 @@ class QUICConnection extends QUICEventTarget {
 
   /** The configured CA certificates, DER (parsed once). */
   caChainDER() {
-    if (this.caDER === undefined) this.caDER = parseCertificates(this.config.ca)
+    if (this.caDER === undefined) this.caDER = utils.parseCertificates(this.config.ca)
     return this.caDER
-  }
-
-  /** @param {number} id */
-  peerStream(id) {
-    const s = new QUICStream({
-      connection: this,
-      initiated: 'peer',
-      type: (id & 2) === 0 ? 'bidi' : 'uni',
-      streamId: id,
-    })
-    this.streams.set(id, s)
-    if (this.announced) this.emit(events.EventQUICConnectionStream, { detail: s })
-    else this.earlyStreams.push(s)
-  }
-
-  /**
-   * Opens queued local streams while the peer's credit lasts.
-   * @param {QUICStream[]} queue
-   * @param {boolean} bidi
-   */
-  openPending(queue, bidi) {
-    while (queue.length > 0) {
-      // A stream cancelled while it waited never takes an id.
-      if (/** @type {QUICStream} */ (queue[0]).closed) {
-        queue.shift()
-        continue
-      }
-      const id = this.native.openStream(bidi)
-      if (id == null) return
-      const s = /** @type {QUICStream} */ (queue.shift())
-      this.streams.set(id, s)
-      s.opened(id)
-    }
   }
 
   /**
@@ -411,18 +286,7 @@ class QUICConnection extends QUICEventTarget {
    */
   newStream(type = 'bidi') {
     if (this.state !== 'running' && this.state !== 'starting') throw new errors.ErrorQUICConnectionNotRunning()
-    const bidi = type === 'bidi'
-    const queue = bidi ? this.pendingBidi : this.pendingUni
-    if (queue.length > 0) this.openPending(queue, bidi)
-    // Ids go in order: a stream takes one now only if none waits before it.
-    const id = queue.length === 0 ? this.native.openStream(bidi) : null
-    const s = new QUICStream({ connection: this, initiated: 'local', type, streamId: id ?? undefined })
-    if (id == null) queue.push(s)
-    else {
-      this.streams.set(id, s)
-      this.markDirty()
-    }
-    return s
+    return this.table.newStream(type)
   }
 
   /**
@@ -433,69 +297,13 @@ class QUICConnection extends QUICEventTarget {
    */
   async openStream(type = 'bidi', { signal } = {}) {
     signal?.throwIfAborted()
-    const s = this.newStream(type)
-    if (s.streamId !== undefined) return s
-    /** @type {() => void} */
-    let onAbort = () => {}
-    try {
-      await Promise.race([
-        s.openedP,
-        new Promise((_, reject) => {
-          onAbort = () => reject(new errors.ErrorQUICStreamOpenAborted(undefined, { cause: signal?.reason }))
-          signal?.addEventListener('abort', onAbort, { once: true })
-        }),
-      ])
-    } catch (e) {
-      const err =
-        e instanceof errors.ErrorQUICStreamOpenAborted
-          ? e
-          : new errors.ErrorQUICStreamOpenAborted(undefined, { cause: e })
-      const queue = type === 'bidi' ? this.pendingBidi : this.pendingUni
-      const i = queue.indexOf(s)
-      if (i >= 0) queue.splice(i, 1)
-      s.fail(err)
-      throw err
-    } finally {
-      signal?.removeEventListener('abort', onAbort)
-    }
-    return s
+    if (this.state !== 'running' && this.state !== 'starting') throw new errors.ErrorQUICConnectionNotRunning()
+    return this.table.openStream(type, signal)
   }
 
-  /** @internal @param {QUICStream} s */
+  /** @internal Both halves of a stream ended. @param {import('./QUICStream.js')} s */
   streamDone(s) {
-    if (s.streamId !== undefined && this.streams.get(s.streamId) === s) {
-      this.streams.delete(s.streamId)
-      // Finished for JS, but its last bytes may still wait for an ACK: a graceful stop waits too.
-      this.linger(s.streamId)
-      if (this.lingeringCount > this.lingeringSweepAt) {
-        this.sweepLingering()
-        // Those still waiting for ACKs are asked again once as many more have finished.
-        this.lingeringSweepAt = Math.max(MAX_LINGERING, 2 * this.lingeringCount)
-      }
-    }
-    this.checkSettled()
-  }
-
-  /** Notes a stream finished for JS that quiche may still hold. @param {number} id */
-  linger(id) {
-    if (this.lingeringCount === this.lingering.length) {
-      const grown = new Float64Array(2 * this.lingering.length)
-      grown.set(this.lingering)
-      this.lingering = grown
-    }
-    this.lingering[this.lingeringCount++] = id
-  }
-
-  /** Forgets the lingering streams quiche has let go of (one native call). */
-  sweepLingering() {
-    if (this.lingeringCount > 0) this.lingeringCount = this.native.sweepCollected(this.lingering, this.lingeringCount)
-  }
-
-  /** Resolves a graceful stop once every stream is finished and quiche has let go of them. */
-  checkSettled() {
-    if (this.onSettled == null || this.streams.size > 0) return
-    this.sweepLingering()
-    if (this.lingeringCount === 0) this.onSettled()
+    this.table.done(s)
   }
 
   /** @internal The error a stream reports when its native call fails for a connection reason. @param {unknown} e */
@@ -526,13 +334,7 @@ class QUICConnection extends QUICEventTarget {
       this.emit(events.EventQUICConnectionStop)
       if (!force) {
         // Bounded by the idle timeout: a peer that never finishes its streams times out.
-        await new Promise((resolve) => {
-          this.onSettled = () => {
-            this.onSettled = null
-            resolve(undefined)
-          }
-          this.checkSettled()
-        })
+        await this.table.settled()
       }
       // The peer may have closed meanwhile (finish() ends the wait): nothing left to close.
       if (/** @type {string} */ (this.state) === 'stopped') return this.closedP
@@ -554,35 +356,6 @@ class QUICConnection extends QUICEventTarget {
     return this.closedP
   }
 
-  /** The connection's error for its user: undefined for a clean close. */
-  connectionError() {
-    if (this.native.isTimedOut()) {
-      return new errors.ErrorQUICConnectionIdleTimeout()
-    }
-    const local = this.native.localError()
-    const peer = this.native.peerError()
-    /** @param {import('./native/binding').ConnectionError} e @param {boolean} isLocal */
-    const build = (e, isLocal) => {
-      const data = { isApp: e.isApp, errorCode: e.errorCode, reason: e.reason }
-      const tls = !e.isApp && e.errorCode >= 0x100 && e.errorCode <= 0x1ff
-      const Cls = isLocal
-        ? tls
-          ? errors.ErrorQUICConnectionLocalTLS
-          : errors.ErrorQUICConnectionLocal
-        : tls
-          ? errors.ErrorQUICConnectionPeerTLS
-          : errors.ErrorQUICConnectionPeer
-      return new Cls(
-        `${isLocal ? 'closed' : 'peer closed'} with ${e.isApp ? 'application' : 'transport'} code ${e.errorCode}${e.reason.length ? `: ${e.reason.toString()}` : ''}`,
-        { data },
-      )
-    }
-    // Code 0 (NO_ERROR, or the application's 0) is a clean close either way.
-    if (peer != null && peer.errorCode !== 0) return build(peer, false)
-    if (local != null && local.errorCode !== 0) return build(local, true)
-    return undefined
-  }
-
   /**
    * The connection is over for its user: settle everything, tell the listeners.
    * @param {Error} [cause] why, when quiche does not know (the socket went away)
@@ -592,15 +365,10 @@ class QUICConnection extends QUICEventTarget {
     const wasStarting = this.state === 'starting'
     this.state = 'stopped'
     // A graceful stop waiting for the streams waits no more: the connection is over.
-    this.onSettled?.()
-    const err = cause ?? this.connectionError()
+    this.table.onSettled?.()
+    const err = cause ?? closeError(this.native)
     this.error = err
-    const streamErr = err ?? new errors.ErrorQUICStreamDestroyed('the connection closed')
-    for (const s of [...this.streams.values(), ...this.pendingBidi, ...this.pendingUni, ...this.earlyStreams])
-      s.fail(streamErr)
-    this.pendingBidi = []
-    this.pendingUni = []
-    this.earlyStreams = []
+    this.table.failAll(err ?? new errors.ErrorQUICStreamDestroyed('the connection closed'))
     if (wasStarting) this.rejectStarted(err ?? new errors.ErrorQUICConnectionClosed('closed before it was established'))
     if (err != null) this.emit(events.EventQUICConnectionError, { detail: err })
     this.emit(events.EventQUICConnectionClose, { detail: err })

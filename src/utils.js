@@ -1,7 +1,10 @@
 // @ts-check
 'use strict'
-// Small helpers shared by the JS layer: addresses, host resolution, stream error codes.
+// Small helpers shared by the JS layer: addresses, host resolution, stream error codes, PEM
+// certificates.
 
+const { Buffer } = require('node:buffer')
+const crypto = require('node:crypto')
 const dns = require('node:dns')
 const net = require('node:net')
 const native = require('./native.js')
@@ -69,7 +72,26 @@ function promise() {
   return { p, resolveP, rejectP }
 }
 
+/**
+ * The certificates in PEM input (one PEM or several, strings or bytes), DER.
+ * @param {import('../index').PEMInput | undefined} pem
+ * @returns {Uint8Array[]}
+ */
+function parseCertificates(pem) {
+  if (pem == null) return []
+  /** @type {Uint8Array[]} */
+  const out = []
+  for (const item of Array.isArray(pem) ? pem : [pem]) {
+    const text = typeof item === 'string' ? item : Buffer.from(item).toString()
+    for (const m of text.matchAll(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g)) {
+      out.push(new crypto.X509Certificate(m[0]).raw)
+    }
+  }
+  return out
+}
+
 module.exports = {
+  parseCertificates,
   resolveHostname,
   resolveHost,
   checkPort,

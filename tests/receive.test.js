@@ -105,7 +105,10 @@ test('a socket stopped from inside a batch (a stream listener) does not crash; t
     const conn = /** @type {any} */ (e).detail
     conn.addEventListener(events.EventQUICConnectionStream.name, () => {
       // Dispatched synchronously from the batch callback: the receiver closes after it returns.
+      const limit = Error.stackTraceLimit
+      Error.stackTraceLimit = 100
       fromBatch = /** @type {string} */ (new Error().stack).includes('handleBatch')
+      Error.stackTraceLimit = limit
       stopped = serverSocket.stop({ force: true })
     })
   })

@@ -390,13 +390,4 @@ impl Config {
     pub fn connection_id_length(&self) -> u32 {
         self.cid_len as u32
     }
-
-    /// The stateless reset token (16 bytes) for a connection id issued under this configuration.
-    #[napi(catch_unwind)]
-    pub fn stateless_reset_token(&self, cid: &[u8]) -> Buffer {
-        reset_token(&self.reset_key, cid)
-            .to_be_bytes()
-            .to_vec()
-            .into()
-    }
 }

@@ -1,7 +1,7 @@
 //! Native core of @matrixai/quic: quiche and boring behind napi classes, I/O-free state
 //! machines that the JS layer drives (it owns sockets and time). Two optional Linux fast paths
 //! touch the socket's fd, which Node's `dgram` still owns: batched sends (`udp.rs`) and the
-//! batched, natively routed receive path (`receiver.rs`).
+//! batched, natively routed receive path (`receiver/`).
 #![deny(clippy::all)]
 
 pub mod address;

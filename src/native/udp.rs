@@ -1,7 +1,7 @@
 //! Batched sends straight to the UDP socket's file descriptor (Linux `sendmmsg`): one system call
 //! for a burst of packets instead of one `dgram.send` each. Profiling showed the per-datagram send
 //! path is where a bulk sender spends most of its time; this removes it without moving the socket
-//! out of Node (receiving is `receiver.rs`).
+//! out of Node (receiving is `receiver/`).
 //!
 //! Runs of equal-sized packets to one destination go out as one segmented datagram (UDP GSO,
 //! `UDP_SEGMENT`): the kernel walks its UDP/IP path once per run instead of once per packet,
