@@ -25,8 +25,8 @@ function describeConnection(c, maxHeld = 4) {
     const id = /** @type {number} */ (s.streamId)
     return {
       id,
-      readClosed: s.readClosed,
-      writeClosed: s.writeClosed,
+      read: s.readState,
+      write: s.writeState,
       readable: c.native.streamReadable(id),
       finished: c.native.streamFinished(id),
     }
@@ -41,6 +41,7 @@ function describeConnection(c, maxHeld = 4) {
   return JSON.stringify({
     closed: c.closed,
     streams: c.streams.size,
+    droppedSends: c.native.droppedSends,
     held,
     timeout,
     localError: c.native.localError(),

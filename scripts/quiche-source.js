@@ -80,8 +80,9 @@ async function crateArchive() {
 }
 
 /**
- * Applies a unified diff to the tree at `dir`. Strict on purpose: every hunk must match at the
- * line it names, or the patch no longer fits this source and the build stops.
+ * Applies a unified diff to the tree at `dir`. Strict on purpose: every hunk's lines must be
+ * found exactly (at the line it names, or the nearest place if the patches before it in name
+ * order moved them), or the patch no longer fits this source and the build stops.
  * @param {string} dir
  * @param {string} patchFile
  */
@@ -119,14 +120,26 @@ function applyPatch(dir, patchFile) {
       hunks.push(hunk)
     }
     for (const hunk of hunks.reverse()) {
-      const found = source.slice(hunk.start, hunk.start + hunk.old.length)
-      if (found.join('\n') !== hunk.old.join('\n')) {
-        throw new Error(`quiche-source: ${name} does not apply to ${target[1]} at line ${hunk.start + 1}`)
-      }
-      source.splice(hunk.start, hunk.old.length, ...hunk.next)
+      const at = findHunk(source, hunk.old, hunk.start)
+      if (at < 0) throw new Error(`quiche-source: ${name} does not apply to ${target[1]} at line ${hunk.start + 1}`)
+      source.splice(at, hunk.old.length, ...hunk.next)
     }
     fs.writeFileSync(file, source.join('\n'))
   }
+}
+
+/**
+ * Where `old` stands in `source`, exactly: at `start` if it is there, else the nearest line it
+ * starts at; -1 when nowhere.
+ * @param {string[]} source @param {string[]} old @param {number} start
+ */
+function findHunk(source, old, start) {
+  const matches = (/** @type {number} */ at) => old.every((line, i) => source[at + i] === line)
+  for (let d = 0; d < source.length; d++) {
+    if (start - d >= 0 && matches(start - d)) return start - d
+    if (d > 0 && start + d + old.length <= source.length && matches(start + d)) return start + d
+  }
+  return -1
 }
 
 async function ensureQuicheSource() {

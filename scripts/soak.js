@@ -15,13 +15,12 @@
 // `<seed>-server.sqlog`; large, and slower). Exits 1 if any run failed.
 const { QUICServer, QUICClient, events } = require('../index.js')
 const fixtures = require('../tests/helpers/fixtures.js')
-const { pattern } = require('../tests/helpers/quic.js')
+const { echo, clientStream } = require('../tests/helpers/echo-workload.js')
 const { LossyRelay, prng } = require('../tests/helpers/lossy-relay.js')
 const { describeConnection: describe } = require('./connection-report.js')
 
 const STALL_MS = 15_000
 const RUN_MS = 300_000
-const CHUNK = 16 * 1024
 
 /** @param {number} ms */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -67,91 +66,6 @@ function plan(seed) {
   }
 }
 
-/**
- * The client's calls on stream `s`: direct, or through its Web Streams.
- * @param {import('../index').QUICStream} s
- * @param {boolean} web
- */
-function clientCalls(s, web) {
-  if (!web) {
-    return {
-      read: () => s.read(),
-      /** @param {Uint8Array} b */
-      write: (b) => s.write(b),
-      end: () => s.end(),
-      /** @param {Error} err */
-      cancel: (err) => s.cancel(err),
-    }
-  }
-  const reader = s.readable.getReader()
-  const writer = s.writable.getWriter()
-  return {
-    read: async () => {
-      const r = await reader.read()
-      return r.done ? null : r.value
-    },
-    /** @param {Uint8Array} b */
-    write: (b) => writer.write(b),
-    end: () => writer.close(),
-    /** @param {Error} err */
-    cancel: (err) => {
-      writer.abort(err).catch(() => {})
-      reader.cancel(err).catch(() => {})
-    },
-  }
-}
-
-/** Whether the server cancels stream `i` of a run (the client's i-th stream). @param {ReturnType<typeof plan>} p @param {number} i */
-const serverCancels = (p, i) => p.serverCancels && i % 4 === 1
-
-/**
- * The server echoes each stream: through Web Streams, or direct calls ending with the last chunk
- * (`end(chunk)`) or with a FIN of its own (`end()`).
- * A stream that ends cleanly short of its size is noted in `truncated`.
- * @param {import('../index').QUICStream} s
- * @param {ReturnType<typeof plan>} p
- * @param {string[]} truncated
- */
-async function echo(s, p, truncated) {
-  // A stream that ends cleanly has all of its bytes: a cancelled one must end with its reset.
-  let got = 0
-  const cancelling = serverCancels(p, /** @type {number} */ (s.streamId) / 4)
-  /** Cancels the stream once half of it came in (then the echo stops); whether it did. */
-  const cancelled = () => {
-    if (!cancelling || 2 * got < p.size) return false
-    s.cancel(new Error('soak server'))
-    return true
-  }
-  const ended = () => {
-    if (got !== p.size) truncated.push(`stream ${s.streamId} ended cleanly after ${got} of ${p.size} bytes`)
-  }
-  if (p.web) {
-    const reader = s.readable.getReader()
-    const writer = s.writable.getWriter()
-    for (;;) {
-      const { value, done } = await reader.read()
-      if (done) break
-      got += value.length
-      if (cancelled()) return
-      await writer.write(value)
-    }
-    ended()
-    await writer.close()
-    return
-  }
-  let last = null
-  for (let c = await s.read(); c != null; c = await s.read()) {
-    got += c.length
-    if (cancelled()) return
-    if (last != null) await s.write(last)
-    last = c
-  }
-  ended()
-  if (last != null && p.finWithData) return s.end(last)
-  if (last != null) await s.write(last)
-  await s.end()
-}
-
 /** One run; resolves whether it passed. @param {number} seed */
 async function run(seed) {
   const p = plan(seed)
@@ -189,50 +103,11 @@ async function run(seed) {
     })
     const conn = client.connection
     if (process.env.SOAK_QLOG) conn.native.setQlog(`${process.env.SOAK_QLOG}/${seed}-client.sqlog`, 'soak', null)
-    const work = Array.from({ length: p.streams }, async (_, i) => {
-      const data = pattern(p.size, seed * 100 + i)
-      const s = conn.newStream()
-      const calls = clientCalls(s, p.clientWeb)
-      const reading = (async () => {
-        const parts = []
-        for (let c = await calls.read(); c != null; c = await calls.read()) {
-          parts.push(c)
-          progressAt = performance.now()
-        }
-        return Buffer.concat(parts)
-      })()
-      reading.catch(() => {})
-      const cancelAt = p.cancels && i % 4 === 3 ? Math.floor(data.length / CHUNK / 2) * CHUNK : -1
-      const serverCancelled = serverCancels(p, i)
-      try {
-        for (let off = 0; off < data.length; off += CHUNK) {
-          if (off === cancelAt) {
-            calls.cancel(new Error('soak'))
-            // Both sides end, promptly and without a hang: the read with the cancel's error (a Web
-            // Streams reader's cancel ends it as done instead), never with the whole echo.
-            const back = await reading.catch(() => null)
-            if (back != null && (!p.clientWeb || back.equals(data)))
-              throw new Error(`stream ${i}: read to the end after its cancel`)
-            return
-          }
-          await calls.write(data.subarray(off, off + CHUNK))
-        }
-        await calls.end()
-      } catch (e) {
-        // The server's STOP_SENDING, when it cancels this stream.
-        if (!serverCancelled) throw e
-      }
-      if (serverCancelled) {
-        // The read ends with the server's code too, promptly and without a hang.
-        await reading.then(
-          () => Promise.reject(new Error(`stream ${i}: read to the end though the server cancelled it`)),
-          () => {},
-        )
-        return
-      }
-      const back = await reading
-      if (!back.equals(data)) throw new Error(`stream ${i}: the echo differs (${back.length} of ${data.length} bytes)`)
-    })
+    const work = Array.from({ length: p.streams }, (_, i) =>
+      clientStream(conn, p, i, seed * 100 + i, () => {
+        progressAt = performance.now()
+      }),
+    )
     if (p.rebindAtMs >= 0) setTimeout(() => relay.rebind().catch(() => {}), p.rebindAtMs)
     if (p.closeAtMs >= 0) setTimeout(() => client?.destroy({ force: true }).catch(() => {}), p.closeAtMs)
     // With the connection destroyed, streams fail: only that they all settle counts.

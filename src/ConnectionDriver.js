@@ -10,8 +10,7 @@
 // quiche itself, and a violation throws with the driver's recent history.
 
 const { Buffer } = require('node:buffer')
-// Node's `performance` global is a getter: every use of it is a slow lookup.
-const { performance } = require('node:perf_hooks')
+const { clock } = require('./clock.js')
 const { fast } = require('./native.js')
 
 /** Nothing owed: quiche has nothing to send; its deadline, if any, has the timer. */
@@ -80,7 +79,7 @@ const TRACE = 64
  * @property {() => void} poll reads everything quiche reports (streams, state, datagrams)
  * @property {(flags: number) => void} settle after a flush: the draining / closed flags it saw (-1: ask)
  * @property {(err: Error) => void} handleSendError
- * @property {() => number} keepAliveAt when a PING is due (performance.now() ms; Infinity: none)
+ * @property {() => number} keepAliveAt when a PING is due (clock.now() ms; Infinity: none)
  * @property {() => void} keepAlive the keep-alive deadline passed
  */
 
@@ -90,11 +89,11 @@ class ConnectionDriver {
     this.host = host
     /** One of the states above. */
     this.state = IDLE
-    /** @type {NodeJS.Immediate | null} */
+    /** The queued turn (`clock.setImmediate`). @type {unknown} */
     this.immediate = null
-    /** @type {NodeJS.Timeout | null} */
+    /** @type {unknown} */
     this.timer = null
-    /** When the connection next needs its timer (ms, performance.now() clock). */
+    /** When the connection next needs its timer (ms, `clock.now()`). */
     this.deadline = Infinity
     /** When the armed timer fires (at or before `deadline`). */
     this.timerAt = Infinity
@@ -116,7 +115,7 @@ class ConnectionDriver {
     }
     this.onTimer = () => {
       this.timer = null
-      const now = performance.now()
+      const now = clock.now()
       // Early (the deadline moved since the timer was set): wait for the real one.
       if (now < this.deadline - 1) {
         this.arm()
@@ -131,7 +130,7 @@ class ConnectionDriver {
 
   /** The state's name, with the timer (for reports). */
   describe() {
-    const t = this.timer == null ? null : Math.round(this.timerAt - performance.now())
+    const t = this.timer == null ? null : Math.round(this.timerAt - clock.now())
     return `${NAMES[this.state]}, timer ${t == null ? 'none' : `in ${t} ms`}`
   }
 
@@ -199,7 +198,7 @@ class ConnectionDriver {
     // A turn's queued flush or service is done by the batch's own.
     const owed = this.state === TURN_SERVICE ? BATCH_SERVICE : BATCH
     if (this.immediate != null) {
-      clearImmediate(this.immediate)
+      clock.clearImmediate(this.immediate)
       this.immediate = null
     }
     this.to(owed, 'batch')
@@ -267,7 +266,7 @@ class ConnectionDriver {
   flushPackets(next) {
     if (this.immediate != null) {
       // This flush sends what the queued one would have.
-      clearImmediate(this.immediate)
+      clock.clearImmediate(this.immediate)
       this.immediate = null
     }
     const host = this.host
@@ -288,7 +287,7 @@ class ConnectionDriver {
       let n
       try {
         if (fd >= 0) {
-          before = performance.now()
+          before = clock.now()
           n = fast.flushToFd(host.handle, fd, MAX_PACKETS, flushState)
           fresh = true
         } else n = this.sendThroughDgram()
@@ -346,12 +345,12 @@ class ConnectionDriver {
    * Sets the timer. Without arguments quiche is asked; the clock is always read before quiche
    * measured its timeout, so the timer errs early (and re-arms), never late.
    * @param {number | null} [t] ms until quiche's timeout (null or -1: none)
-   * @param {number} [now] performance.now() read before quiche measured `t`
+   * @param {number} [now] clock.now() read before quiche measured `t`
    */
   arm(t, now) {
     if (this.state === CLOSED) return
     if (now === undefined) {
-      now = performance.now()
+      now = clock.now()
       t = this.host.native.timeout()
     }
     const deadline = Math.min(t == null || t < 0 ? Infinity : now + t, this.host.keepAliveAt())
@@ -360,19 +359,19 @@ class ConnectionDriver {
     // early and re-arms) rather than cleared and set again on every flush.
     if (this.timer != null) {
       if (deadline !== Infinity && this.timerAt <= deadline) return
-      clearTimeout(this.timer)
+      clock.clearTimeout(this.timer)
       this.timer = null
     }
     if (deadline === Infinity) return
     this.timerAt = deadline
-    this.timer = setTimeout(this.onTimer, Math.max(0, Math.ceil(deadline - performance.now())))
+    this.timer = clock.setTimeout(this.onTimer, Math.max(0, Math.ceil(deadline - clock.now())))
   }
 
   /** Nothing runs again: the timer and any queued turn are dropped. */
   close() {
-    if (this.immediate != null) clearImmediate(this.immediate)
+    if (this.immediate != null) clock.clearImmediate(this.immediate)
     this.immediate = null
-    if (this.timer != null) clearTimeout(this.timer)
+    if (this.timer != null) clock.clearTimeout(this.timer)
     this.timer = null
     this.to(CLOSED, 'close')
   }
@@ -380,7 +379,7 @@ class ConnectionDriver {
   /** Moves to TURN_FLUSH or TURN_SERVICE, with the turn's immediate queued. @param {number} state @param {string} why */
   turn(state, why) {
     this.to(state, why)
-    if (this.immediate == null) this.immediate = setImmediate(this.runTurn)
+    if (this.immediate == null) this.immediate = clock.setImmediate(this.runTurn)
   }
 
   /** @param {number} state @param {string} why */
@@ -392,7 +391,7 @@ class ConnectionDriver {
   /** Records an event for a violation's report (checking mode only). @param {string} what */
   note(what) {
     if (this.trace == null) return
-    this.trace.push([Math.round(performance.now() * 1000) / 1000, what])
+    this.trace.push([Math.round(clock.now() * 1000) / 1000, what])
     if (this.trace.length > TRACE) this.trace.shift()
   }
 
@@ -400,7 +399,7 @@ class ConnectionDriver {
   idle() {
     if (!ConnectionDriver.checking || this.checkQueued) return
     this.checkQueued = true
-    setImmediate(() => {
+    clock.setImmediate(() => {
       this.checkQueued = false
       this.check()
     })
@@ -414,7 +413,7 @@ class ConnectionDriver {
     if (this.state !== IDLE) return
     const native = this.host.native
     const t = native.timeout()
-    const now = performance.now()
+    const now = clock.now()
     let broken = ''
     if (t != null && t >= 0 && (this.timer == null || this.timerAt > now + t + 1))
       broken = `quiche's deadline in ${t.toFixed(1)} ms has no timer`

@@ -5,6 +5,7 @@
 // finite like) the idle timeout, and honours an AbortSignal.
 
 const crypto = require('node:crypto')
+const { clock } = require('./clock.js')
 const errors = require('./errors.js')
 const events = require('./events.js')
 const QUICEventTarget = require('./QUICEventTarget.js')
@@ -115,7 +116,7 @@ class QUICClient extends QUICEventTarget {
       if (!shared) await socket.stop({ force: true })
       throw e
     }
-    /** @type {NodeJS.Timeout | undefined} */
+    /** @type {unknown} */
     let timer
     /** @type {() => void} */
     let onAbort = () => {}
@@ -123,7 +124,7 @@ class QUICClient extends QUICEventTarget {
       await Promise.race([
         conn.start(),
         new Promise((_, reject) => {
-          timer = setTimeout(
+          timer = clock.setTimeout(
             () =>
               reject(
                 new errors.ErrorQUICClientCreateTimeout(`no handshake with ${ip}:${opts.port} within ${timerMs} ms`),
@@ -140,7 +141,7 @@ class QUICClient extends QUICEventTarget {
       if (!shared) await socket.stop({ force: true })
       throw e
     } finally {
-      clearTimeout(timer)
+      clock.clearTimeout(timer)
       signal.removeEventListener('abort', onAbort)
     }
     return new QUICClient({ socket, isSocketShared: shared, connection: conn })

@@ -6,8 +6,7 @@
 // When its packets go out and when its timer fires is ConnectionDriver's to decide.
 
 const { Buffer } = require('node:buffer')
-// Node's `performance` and `Buffer` globals are getters: every use of one is a slow lookup.
-const { performance } = require('node:perf_hooks')
+const { clock } = require('./clock.js')
 const native = require('./native.js')
 const errors = require('./errors.js')
 const events = require('./events.js')
@@ -97,8 +96,7 @@ class QUICConnection extends QUICEventTarget {
     this.onSent = this.socket.sendCallback((err) => this.handleSendError(err))
     /** When packets go out and the timer fires. */
     this.driver = new ConnectionDriver(this)
-    if (this.config.keepAliveIntervalTime != null)
-      this.nextKeepAlive = performance.now() + this.config.keepAliveIntervalTime
+    if (this.config.keepAliveIntervalTime != null) this.nextKeepAlive = clock.now() + this.config.keepAliveIntervalTime
   }
 
   get remoteHost() {
@@ -186,14 +184,14 @@ class QUICConnection extends QUICEventTarget {
     this.driver.service()
   }
 
-  /** @internal When the next keep-alive PING is due (performance.now() ms). */
+  /** @internal When the next keep-alive PING is due (clock.now() ms). */
   keepAliveAt() {
     return this.state === 'running' ? this.nextKeepAlive : Infinity
   }
 
   /** @internal The keep-alive deadline passed: a PING goes with the next flush. */
   keepAlive() {
-    this.nextKeepAlive = performance.now() + /** @type {number} */ (this.config.keepAliveIntervalTime)
+    this.nextKeepAlive = clock.now() + /** @type {number} */ (this.config.keepAliveIntervalTime)
     try {
       this.native.sendAckEliciting()
     } catch {
@@ -266,7 +264,7 @@ class QUICConnection extends QUICEventTarget {
     this.resolveStarted(undefined)
     // Peer streams that came with 0-RTT or the first flight wait until the user has had the
     // connection (server event, client promise) and a chance to listen for them.
-    setImmediate(() => {
+    clock.setImmediate(() => {
       this.table.announce()
       // Datagrams that came before now.
       this.driver.oweService()
@@ -344,10 +342,13 @@ class QUICConnection extends QUICEventTarget {
         // A full congestion window can hold the CONNECTION_CLOSE back until ACKs arrive: wait
         // (bounded) until it is on the wire, which service() notices as draining.
         if (!this.native.isDraining() && !this.native.isClosed()) {
-          /** @type {NodeJS.Timeout | undefined} */
+          /** @type {unknown} */
           let timer
-          await Promise.race([this.closedP, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_SEND_WAIT)))])
-          clearTimeout(timer)
+          const waited = new Promise((resolve) => {
+            timer = clock.setTimeout(() => resolve(undefined), CLOSE_SEND_WAIT)
+          })
+          await Promise.race([this.closedP, waited])
+          clock.clearTimeout(timer)
         }
       }
       // The close is on the wire: the connection is done for its user; quiche drains in the background.

@@ -8,6 +8,7 @@
 const dgram = require('node:dgram')
 const net = require('node:net')
 const util = require('node:util')
+const { clock } = require('./clock.js')
 const errors = require('./errors.js')
 const events = require('./events.js')
 const QUICEventTarget = require('./QUICEventTarget.js')
@@ -211,9 +212,9 @@ class QUICSocket extends QUICEventTarget {
     // Let the last packets (CONNECTION_CLOSE frames) leave before the socket goes.
     if (this.pendingSends > 0) {
       await new Promise((resolve) => {
-        const timer = setTimeout(resolve, 1000)
+        const timer = clock.setTimeout(() => resolve(undefined), 1000)
         this.flushWaiters.push(() => {
-          clearTimeout(timer)
+          clock.clearTimeout(timer)
           resolve(undefined)
         })
       })

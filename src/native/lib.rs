@@ -6,6 +6,7 @@
 
 pub mod address;
 pub mod buffers;
+pub mod clock;
 pub mod config;
 pub mod connection;
 pub mod errors;

@@ -53,3 +53,87 @@ fn a_stream_queued_with_nothing_to_send_does_not_end_the_send_loop() {
     );
     assert_eq!(read_all(server, 8).0, vec![3u8; 800]);
 }
+
+/// Patch quiche-0.30.0-virtual-clock: quiche reads the time a thread sets. On a virtual clock a
+/// connection's idle timeout passes when the clock moves past it, with no wall time spent, and
+/// quiche's deadline is measured on that clock; back on the real clock nothing has timed out.
+#[test]
+fn quiche_reads_the_virtual_clock_a_thread_sets() {
+    let origin = std::time::Instant::now();
+    quiche::clock::set(Some(origin));
+    let mut co = client_opts();
+    co.max_idle_timeout = Some(30_000.0);
+    let mut so = server_opts();
+    so.max_idle_timeout = Some(30_000.0);
+    let mut p = Pipe::handshake(&co, &so);
+    let deadline = p.client.inner().timeout().expect("an idle deadline");
+    assert!(
+        deadline > std::time::Duration::from_secs(20),
+        "deadline {deadline:?}"
+    );
+    quiche::clock::set(Some(origin + std::time::Duration::from_secs(40)));
+    assert_eq!(p.client.inner().timeout(), Some(std::time::Duration::ZERO));
+    p.client.inner_mut().on_timeout();
+    let timed_out = p.client.inner().is_timed_out();
+    quiche::clock::set(None);
+    assert!(timed_out, "40 virtual seconds passed a 30 s idle timeout");
+    // The real clock is back: the server's 30 s have not passed.
+    p.server().inner_mut().on_timeout();
+    assert!(!p.server().inner().is_closed());
+}
+
+/// Patch quiche-0.30.0-closing-probe-loop: a client whose handshake is not confirmed closes with
+/// an application error while its congestion window is full (the close must wait) and its
+/// Handshake-space Finished is unacknowledged. When the PTO fires, quiche picks the Handshake
+/// space for the probe, but a closing connection adds no PING and an application close goes
+/// only in 1-RTT packets: each packet carries an ACK alone, the probe is never sent, and
+/// `send()` built such packets without end (found by the simulation: 2 million in one turn).
+#[test]
+fn a_closing_connection_with_a_handshake_probe_due_stops_sending() {
+    let origin = std::time::Instant::now();
+    quiche::clock::set(Some(origin));
+    let mut p = Pipe::new(&client_opts(), &server_opts());
+    p.first_flight();
+    let none = |_: usize| false;
+    let all = |_: usize| true;
+    let server = p.server.as_mut().unwrap();
+    // Until the client has the server's whole flight (it sends only ACKs meanwhile).
+    for _ in 0..10 {
+        flight(server, &mut p.client, &p.saddr, &all);
+        if p.client.inner().is_established() {
+            break;
+        }
+        flight(&mut p.client, server, &p.caddr, &all);
+    }
+    assert!(p.client.inner().is_established());
+    // The client's Finished and everything after it are lost: nothing of its is acknowledged.
+    let id = p.client.open_stream_raw(true).unwrap().unwrap();
+    let data = vec![7u8; 100_000];
+    let mut sent = 0;
+    while sent < data.len() {
+        match p.client.stream_send_raw(id, &data[sent..], false).unwrap() {
+            0 => break,
+            n => sent += n,
+        }
+    }
+    flight(&mut p.client, server, &p.caddr, &none);
+    p.client.inner_mut().close(true, 0, b"bye").unwrap();
+    flight(&mut p.client, server, &p.caddr, &none);
+    quiche::clock::set(Some(origin + std::time::Duration::from_secs(2)));
+    p.client.inner_mut().on_timeout();
+    let mut out = vec![0u8; 64 * 1500];
+    let mut meta = vec![0u32; 1 + 2 * 64];
+    let mut packets = 0;
+    for _ in 0..100 {
+        let n = p.client.send_raw(&mut out, &mut meta).unwrap() as usize;
+        packets += n;
+        if n == 0 {
+            break;
+        }
+    }
+    quiche::clock::set(None);
+    assert!(
+        packets < 64,
+        "{packets} packets after the PTO: the send loop does not end"
+    );
+}
