@@ -162,7 +162,8 @@ async def run_server(args):
 
 
 def make_lossy(server, loss, seed):
-    """Drops each datagram the server receives or sends with probability `loss`."""
+    """Drops each datagram the endpoint (a server, or a client's protocol) receives or sends with
+    probability `loss`; returns the counts."""
     rng = random.Random(seed)
     counts = {"in": 0, "inDropped": 0, "out": 0, "outDropped": 0}
     transport = server._transport
@@ -189,6 +190,7 @@ def make_lossy(server, loss, seed):
     server.datagram_received = datagram_received
 
     AT_STOP.append(lambda: print(json.dumps({"loss": counts}), file=sys.stderr, flush=True))
+    return counts
 
 
 async def run_client(args):
@@ -264,6 +266,23 @@ async def run_client(args):
             result["a"] = client.ended.get(a, {})
             result["b"] = client.ended.get(b, {})
             result["ok"] = True
+        elif s == "lossy-echo":
+            # Echoes `--streams` streams of `--size` bytes while this side drops `--loss` of the
+            # datagrams it receives or sends; prints the bytes back each second (progress).
+            counts = make_lossy(client, args.loss, args.seed)
+
+            async def report():
+                while True:
+                    await asyncio.sleep(1)
+                    got = sum(len(entry[0]) for entry in client.streams.values())
+                    print(json.dumps({"progress": got}), flush=True)
+
+            ticker = asyncio.ensure_future(report())
+            data = pattern(args.size)
+            backs = await asyncio.gather(*(client.echo(data) for _ in range(args.streams)))
+            ticker.cancel()
+            result["ok"] = all(b == data for b in backs)
+            result["loss"] = counts
         elif s == "idle":
             ev = await asyncio.wait_for(client.terminated, 10)
             result["ok"] = True
@@ -298,6 +317,7 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--scenario", default="handshake")
     p.add_argument("--size", type=int, default=1024)
+    p.add_argument("--streams", type=int, default=8)
     args = p.parse_args()
     asyncio.run(run_server(args) if args.role == "server" else run_client(args))
 
