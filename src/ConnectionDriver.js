@@ -11,6 +11,7 @@
 
 const { Buffer } = require('node:buffer')
 const { clock } = require('./clock.js')
+const DriverCheck = require('./DriverCheck.js')
 const { fast } = require('./native.js')
 
 /** Nothing owed: quiche has nothing to send; its deadline, if any, has the timer. */
@@ -66,9 +67,6 @@ function owedAfter(next, poll) {
   return batch ? BATCH_FLUSH : TURN_FLUSH
 }
 
-/** Events kept for a violation's report. */
-const TRACE = 64
-
 /**
  * What the driver needs of its connection.
  * @typedef {object} DriverHost
@@ -103,8 +101,8 @@ class ConnectionDriver {
     /** @type {{ host: string, port: number }[]} */
     this.dests = []
     /** @type {unknown[][] | null} */
-    this.trace = ConnectionDriver.checking ? [] : null
-    this.checkQueued = false
+    /** The invariant's checker and the recent events it reports (checking mode only). */
+    this.checker = ConnectionDriver.checking ? new DriverCheck(this) : null
     /** Packets the last flush sent. */
     this.lastSent = 0
     this.runTurn = () => {
@@ -305,7 +303,7 @@ class ConnectionDriver {
       if (n < MAX_PACKETS) break
     }
     this.lastSent = sent
-    if (this.trace != null) this.note(`sent ${sent}`)
+    this.checker?.note(`sent ${sent}`)
     if (this.state === TURN_FLUSH || this.state === TURN_SERVICE) this.turn(this.state, 'owed')
     else if (this.state === IDLE) this.idle()
     if (!fresh) {
@@ -384,54 +382,29 @@ class ConnectionDriver {
 
   /** @param {number} state @param {string} why */
   to(state, why) {
-    if (this.trace != null && state !== this.state) this.note(`${why}: ${NAMES[this.state]} -> ${NAMES[state]}`)
+    if (this.checker != null && state !== this.state)
+      this.checker.note(`${why}: ${NAMES[this.state]} -> ${NAMES[state]}`)
     this.state = state
   }
 
   /** Records an event for a violation's report (checking mode only). @param {string} what */
   note(what) {
-    if (this.trace == null) return
-    this.trace.push([Math.round(clock.now() * 1000) / 1000, what])
-    if (this.trace.length > TRACE) this.trace.shift()
+    this.checker?.note(what)
+  }
+
+  /** Whether nothing is owed (IDLE). */
+  isIdle() {
+    return this.state === IDLE
+  }
+
+  /** A flush that leaves the driver IDLE (the check's). */
+  flushIdle() {
+    this.flushPackets(IDLE)
   }
 
   /** The driver went idle: in checking mode, quiche is asked at the end of the turn whether it agrees. */
   idle() {
-    if (!ConnectionDriver.checking || this.checkQueued) return
-    this.checkQueued = true
-    clock.setImmediate(() => {
-      this.checkQueued = false
-      this.check()
-    })
-  }
-
-  /**
-   * Checks the invariant against quiche: when IDLE, a flush sends nothing and quiche's deadline
-   * has the timer. Throws with the driver's recent history when it does not hold.
-   */
-  check() {
-    if (this.state !== IDLE) return
-    const native = this.host.native
-    const t = native.timeout()
-    const now = clock.now()
-    let broken = ''
-    if (t != null && t >= 0 && (this.timer == null || this.timerAt > now + t + 1))
-      broken = `quiche's deadline in ${t.toFixed(1)} ms has no timer`
-    else {
-      // The check's own flush is neither history nor a reason for another check.
-      const trace = this.trace
-      this.trace = null
-      this.checkQueued = true
-      this.flushPackets(IDLE)
-      this.checkQueued = false
-      this.trace = trace
-      if (this.lastSent > 0) broken = `quiche had ${this.lastSent} packet(s) to send`
-    }
-    if (broken === '') return
-    const history = (this.trace ?? []).map(([at, what]) => `  ${at} ${what}`).join('\n')
-    throw new Error(
-      `connection driver invariant broken: ${broken} while ${this.describe()}\nrecent driver events:\n${history}`,
-    )
+    if (ConnectionDriver.checking) this.checker?.idle()
   }
 }
 
