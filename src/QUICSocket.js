@@ -20,8 +20,8 @@ const CID_LENGTH = 20
 /** Default UDP buffer sizes: the 208 KiB kernel default loses packets under bulk load. */
 const DEFAULT_BUFFER_SIZE = 4 * 1024 * 1024
 
-/** Datagrams per native receive batch (the Receiver's `tokens` needs one entry each). */
-const RECV_BATCH = 64
+/** Datagrams per native receive batch (the Receiver's `tokens` needs one entry each), as Rust defines it. */
+const RECV_BATCH = native.RECEIVE_BATCH
 
 /**
  * @typedef {object} SocketConnection what the socket routes datagrams to

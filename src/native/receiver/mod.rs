@@ -26,6 +26,10 @@ use crate::errors::QuicError;
 /// Datagrams per `recvmmsg` and per JS call.
 pub const BATCH: usize = 64;
 
+/// `BATCH` for JS: the size of the token array a `Receiver` is given (one entry a datagram).
+#[napi]
+pub const RECEIVE_BATCH: u32 = BATCH as u32;
+
 mod routing;
 pub use routing::{dcid, Outcome, Router};
 
