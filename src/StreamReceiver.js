@@ -13,6 +13,7 @@ const { markAsUntransferable } = require('node:worker_threads')
 const errors = require('./errors.js')
 const { fast } = require('./native.js')
 const events = require('./events.js')
+const StreamHalf = require('./StreamHalf.js')
 
 /** The read half's states. */
 const RecvState = Object.freeze({
@@ -45,25 +46,16 @@ function newSlab() {
   return b
 }
 
-/** @typedef {{ resolve: (v?: unknown) => void, reject: (e: unknown) => void }} Waiter */
-
-class StreamReceiver {
+/** @extends {StreamHalf<ReadableStreamDefaultController<Uint8Array>>} */
+class StreamReceiver extends StreamHalf {
   /**
    * @param {import('./QUICStream.js')} stream
    * @param {boolean} none the stream has no read half (a local unidirectional stream)
    */
   constructor(stream, none) {
-    this.stream = stream
-    /** @type {string} */
-    this.state = none ? RecvState.NONE : RecvState.RECV
-    /** Why the half ended early, for a read or a readable made after that. @type {Error | null} */
-    this.error = null
+    super(stream, RecvState.RECV, none ? RecvState.NONE : RecvState.RECV, events.EventQUICStreamCloseRead)
     /** @type {ReadableStream<Uint8Array> | null} */
     this.readable = null
-    /** @type {ReadableStreamDefaultController<Uint8Array> | null} */
-    this.controller = null
-    /** A pull or a direct read waiting for `onReadable`. @type {Waiter | null} */
-    this.waiter = null
     /** A direct `read()` is pending. */
     this.reading = false
     /**
@@ -71,11 +63,6 @@ class StreamReceiver {
      * A local stream starts so: nothing can be readable before quiche reports it.
      */
     this.drained = stream.initiated === 'local'
-  }
-
-  /** Whether the half has ended (or never existed). */
-  get closed() {
-    return this.state !== RecvState.RECV
   }
 
   /** The readable, made on first use (a Web Stream costs more to build than the rest of a QUICStream). */
@@ -96,26 +83,6 @@ class StreamReceiver {
       { highWaterMark: 0 },
     )
     return this.readable
-  }
-
-  /**
-   * Ends the half in `state` (the only way out of RECV). With `err`, the readable (now, or when
-   * it is made) and a pending read fail with it. `quiet`: no close event (the connection ended).
-   * @param {string} state
-   * @param {Error | null} [err]
-   * @param {boolean} [quiet]
-   */
-  close(state, err = null, quiet = false) {
-    if (this.state !== RecvState.RECV) return
-    this.state = state
-    if (err != null) {
-      this.error = err
-      this.controller?.error(err)
-      this.waiter?.reject(err)
-      this.waiter = null
-    }
-    if (!quiet) this.stream.emit(events.EventQUICStreamCloseRead, err == null ? undefined : { detail: err })
-    this.stream.halfClosed()
   }
 
   /** The connection ended with `err`; a pull still waiting after a cancel is let go too. @param {Error} err */

@@ -12,6 +12,7 @@
 const errors = require('./errors.js')
 const { fast } = require('./native.js')
 const events = require('./events.js')
+const StreamHalf = require('./StreamHalf.js')
 
 /** The write half's states. */
 const SendState = Object.freeze({
@@ -29,34 +30,20 @@ const EMPTY = new Uint8Array(0)
 /** What a write that the stream took at once returns. */
 const DONE = Promise.resolve()
 
-/** @typedef {{ resolve: (v?: unknown) => void, reject: (e: unknown) => void }} Waiter */
-
-class StreamSender {
+/** @extends {StreamHalf<WritableStreamDefaultController>} */
+class StreamSender extends StreamHalf {
   /**
    * @param {import('./QUICStream.js')} stream
    * @param {boolean} none the stream has no write half (a peer's unidirectional stream)
    */
   constructor(stream, none) {
-    this.stream = stream
-    /** @type {string} */
-    this.state = none ? SendState.NONE : SendState.SEND
-    /** Why the half ended early, for a write or a writable made after that. @type {Error | null} */
-    this.error = null
+    super(stream, SendState.SEND, none ? SendState.NONE : SendState.SEND, events.EventQUICStreamCloseWrite)
     /** @type {WritableStream<Uint8Array> | null} */
     this.writable = null
-    /** @type {WritableStreamDefaultController | null} */
-    this.controller = null
-    /** A write waiting for capacity. @type {Waiter | null} */
-    this.waiter = null
     /** The last of the direct writes (and `end()`) still under way, which the next one follows. @type {Promise<void> | null} */
     this.tail = null
     /** `end()` was called: the promise of the FIN going out. @type {Promise<void> | null} */
     this.ending = null
-  }
-
-  /** Whether the half has ended (or never existed). */
-  get closed() {
-    return this.state !== SendState.SEND
   }
 
   /** The writable, made on first use. */
@@ -87,26 +74,6 @@ class StreamSender {
         ? 'a peer unidirectional stream cannot be written'
         : 'the stream is closed for writing',
     )
-  }
-
-  /**
-   * Ends the half in `state` (the only way out of SEND). With `err`, the writable (now, or when
-   * it is made) and a waiting write fail with it. `quiet`: no close event (the connection ended).
-   * @param {string} state
-   * @param {Error | null} [err]
-   * @param {boolean} [quiet]
-   */
-  close(state, err = null, quiet = false) {
-    if (this.state !== SendState.SEND) return
-    this.state = state
-    if (err != null) {
-      this.error = err
-      this.controller?.error(err)
-      this.waiter?.reject(err)
-      this.waiter = null
-    }
-    if (!quiet) this.stream.emit(events.EventQUICStreamCloseWrite, err == null ? undefined : { detail: err })
-    this.stream.halfClosed()
   }
 
   /** The connection ended with `err`. @param {Error} err */

@@ -1,0 +1,58 @@
+// @ts-check
+'use strict'
+// StreamHalf: what a stream's read half and write half share: one named state, open until
+// `close` moves it to one of the ending states (the only way out), the error that ended it early,
+// the Web Stream's controller and the one call waiting on the half, which the error fails.
+
+/** @typedef {{ resolve: (v?: unknown) => void, reject: (e: unknown) => void }} Waiter */
+
+/** @template {{ error(e?: unknown): void }} Controller the Web Stream's controller */
+class StreamHalf {
+  /**
+   * @param {import('./QUICStream.js')} stream
+   * @param {string} open the state while the half is open
+   * @param {string} initial `open`, or the state of a half the stream does not have
+   * @param {new (init?: { detail?: any }) => Event} closeEvent the event `close` dispatches
+   */
+  constructor(stream, open, initial, closeEvent) {
+    this.stream = stream
+    this.open = open
+    /** @type {string} */
+    this.state = initial
+    this.closeEvent = closeEvent
+    /** Why the half ended early, for a call or a Web Stream made after that. @type {Error | null} */
+    this.error = null
+    /** @type {Controller | null} */
+    this.controller = null
+    /** The call waiting on the half (a read for data, a write for capacity). @type {Waiter | null} */
+    this.waiter = null
+  }
+
+  /** Whether the half has ended (or never existed). */
+  get closed() {
+    return this.state !== this.open
+  }
+
+  /**
+   * Ends the half in `state` (the only way out of the open state). With `err`, the Web Stream
+   * (now, or when it is made) and a waiting call fail with it. `quiet`: no close event (the
+   * connection ended).
+   * @param {string} state
+   * @param {Error | null} [err]
+   * @param {boolean} [quiet]
+   */
+  close(state, err = null, quiet = false) {
+    if (this.state !== this.open) return
+    this.state = state
+    if (err != null) {
+      this.error = err
+      this.controller?.error(err)
+      this.waiter?.reject(err)
+      this.waiter = null
+    }
+    if (!quiet) this.stream.emit(this.closeEvent, err == null ? undefined : { detail: err })
+    this.stream.halfClosed()
+  }
+}
+
+module.exports = StreamHalf
