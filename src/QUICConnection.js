@@ -35,6 +35,11 @@ class QUICConnection extends QUICEventTarget {
    */
   constructor(opts) {
     super()
+    const { keepAliveIntervalTime, maxIdleTimeout } = opts.config
+    // As 2.x: a keep-alive no sooner than the idle timeout could never keep the connection alive.
+    if (keepAliveIntervalTime != null && maxIdleTimeout !== 0 && keepAliveIntervalTime >= maxIdleTimeout) {
+      throw new errors.ErrorQUICConnectionConfigInvalid('`keepAliveIntervalTime` must be less than `maxIdleTimeout`')
+    }
     this.type = opts.type
     /** Hand the connection out as soon as 0-RTT data can be sent (a resumed session). */
     this.earlyData = opts.earlyData === true

@@ -119,6 +119,24 @@ test('idle timeout: a silent peer ends in ErrorQUICConnectionIdleTimeout, not a 
   assert.ok(ev.detail instanceof errors.ErrorQUICConnectionIdleTimeout, String(ev.detail))
 })
 
+test('a keep-alive interval not below the idle timeout is refused, as in 2.x', async (t) => {
+  const server = await startServer(t)
+  for (const keepAliveIntervalTime of [1000, 1500]) {
+    await assert.rejects(
+      QUICClient.createQUICClient({
+        host: '127.0.0.1',
+        port: server.port,
+        serverName: 'localhost',
+        config: { ca: fixtures.ca, maxIdleTimeout: 1000, keepAliveIntervalTime },
+      }),
+      errors.ErrorQUICConnectionConfigInvalid,
+    )
+  }
+  // No idle timeout (0): any interval will do.
+  const client = await connect(t, server.port, { config: { maxIdleTimeout: 0, keepAliveIntervalTime: 5000 } })
+  assert.equal(client.connection.closed, false)
+})
+
 test('keep-alive holds an idle connection open past its idle timeout', async (t) => {
   const server = await startServer(t, { config: { maxIdleTimeout: 400 } })
   const client = await connect(t, server.port, { config: { maxIdleTimeout: 400, keepAliveIntervalTime: 100 } })
