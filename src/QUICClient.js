@@ -80,7 +80,8 @@ class QUICClient extends QUICEventTarget {
     const socket = /** @type {any} */ (opts.socket) ?? new QUICSocket({ resolveHostname: opts.resolveHostname })
     if (shared && !socket.running) throw new errors.ErrorQUICClientSocketNotRunning()
     const resolve = opts.resolveHostname ?? socket.resolveHostname
-    const ip = await utils.resolveHost(opts.host, resolve)
+    const resolved = await utils.resolveHost(opts.host, resolve)
+    const ip = utils.wildcardToLoopback(resolved)
     if (!shared) {
       const localHost = opts.localHost ?? (ip.includes(':') ? '::' : '0.0.0.0')
       await socket.start({
@@ -102,7 +103,7 @@ class QUICClient extends QUICEventTarget {
       conn = new QUICConnection({
         type: 'client',
         scid: crypto.randomBytes(QUICSocket.CID_LENGTH),
-        serverName: opts.serverName ?? (ip === opts.host.replace(/^\[(.*)\]$/, '$1') ? null : opts.host),
+        serverName: opts.serverName ?? (resolved === opts.host.replace(/^\[(.*)\]$/, '$1') ? null : opts.host),
         remoteInfo: { host: remote, port: opts.port },
         config: cfg,
         nativeConfig,

@@ -29,6 +29,21 @@ async function resolveHost(host, resolve = resolveHostname) {
   return ip
 }
 
+/**
+ * A wildcard address as a target means this host, as in 2.x: `0.0.0.0` → `127.0.0.1`, `::` →
+ * `::1`, `::ffff:0.0.0.0` → `::ffff:127.0.0.1`. Other addresses are returned as they are.
+ * @param {string} ip
+ */
+function wildcardToLoopback(ip) {
+  if (ip === '0.0.0.0') return '127.0.0.1'
+  if (!net.isIPv6(ip)) return ip
+  // The URL parser writes every IPv6 form canonically.
+  const canonical = new URL(`http://[${ip}]/`).hostname
+  if (canonical === '[::]') return '::1'
+  if (canonical === '[::ffff:0:0]') return '::ffff:127.0.0.1'
+  return ip
+}
+
 /** @param {unknown} port */
 function checkPort(port) {
   if (!Number.isInteger(port) || /** @type {number} */ (port) < 0 || /** @type {number} */ (port) > 65535) {
@@ -91,6 +106,7 @@ function parseCertificates(pem) {
 }
 
 module.exports = {
+  wildcardToLoopback,
   parseCertificates,
   resolveHostname,
   resolveHost,

@@ -57,6 +57,17 @@ test('dual-stack: a server on :: serves an IPv4 client and an IPv6 client', asyn
   assert.deepEqual(hosts, ['::1', '::ffff:127.0.0.1'])
 })
 
+test('a wildcard target means this host, as in 2.x: 0.0.0.0, :: and ::ffff:0.0.0.0 reach loopback', async (t) => {
+  const server = await startServer(t, { host: '::' })
+  echoServer(server)
+  for (const host of ['0.0.0.0', '::', '::ffff:0.0.0.0']) {
+    const client = await connect(t, server.port, { host, serverName: 'localhost' })
+    await echoRoundTrip(client)
+  }
+  const hosts = [...server.connections].map((c) => c.remoteHost).sort()
+  assert.deepEqual(hosts, ['::1', '::ffff:127.0.0.1', '::ffff:127.0.0.1'])
+})
+
 test('hostnames are resolved through an injectable resolver', async (t) => {
   const server = await startServer(t)
   echoServer(server)
