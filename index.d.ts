@@ -220,12 +220,33 @@ export class QUICClient extends EventTarget {
   destroy(opts?: { isApp?: boolean; errorCode?: number; reason?: Uint8Array; force?: boolean }): Promise<void>
 }
 
+/** A connection id: its bytes, written as lowercase hex wherever a string is wanted (as in 2.x). */
+export class QUICConnectionId extends Uint8Array {
+  readonly string: string
+  /** Decodes from hex. */
+  static fromString(idString: string): QUICConnectionId
+  /** A view of the same bytes, no copy. */
+  static fromBuffer(idBuffer: Uint8Array): QUICConnectionId
+  constructor()
+  constructor(length: number)
+  constructor(array: ArrayLike<number> | ArrayBufferLike)
+  constructor(buffer: ArrayBufferLike, byteOffset?: number, length?: number)
+  /** The id in lowercase hex. */
+  toString(): string
+  /** A Buffer over the same bytes, no copy. */
+  toBuffer(): Buffer
+  [Symbol.toPrimitive](hint: 'string' | 'number' | 'default'): string
+}
+
 export class QUICConnection extends EventTarget {
   readonly type: 'client' | 'server'
   readonly closedP: Promise<void>
-  readonly connectionId: Buffer
-  readonly connectionIdShared: Buffer
-  readonly connectionIdPeer: Buffer
+  /** The id the peer addresses this side by now. */
+  readonly connectionId: QUICConnectionId
+  /** The same value on both sides of a connection (both ids, the smaller first). */
+  readonly connectionIdShared: QUICConnectionId
+  /** The id this side addresses the peer by now. */
+  readonly connectionIdPeer: QUICConnectionId
   /** Updated when the peer's address changes (NAT rebinding). */
   readonly remoteHost: string
   readonly remotePort: number

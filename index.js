@@ -19,6 +19,7 @@ module.exports.QUICServer = QUICServer
 module.exports.QUICClient = QUICClient
 module.exports.QUICConnection = QUICConnection
 module.exports.QUICStream = QUICStream
+module.exports.QUICConnectionId = require('./src/QUICConnectionId.js')
 module.exports.events = events
 module.exports.errors = errors
 module.exports.config = config

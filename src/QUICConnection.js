@@ -13,6 +13,7 @@ const events = require('./events.js')
 const QUICEventTarget = require('./QUICEventTarget.js')
 const utils = require('./utils.js')
 const StreamTable = require('./StreamTable.js')
+const QUICConnectionId = require('./QUICConnectionId.js')
 const ConnectionDriver = require('./ConnectionDriver.js')
 const ConnectionPoll = require('./ConnectionPoll.js')
 const closeError = require('./close-error.js')
@@ -68,7 +69,6 @@ class QUICConnection extends QUICEventTarget {
     this.cids = [Buffer.from(opts.scid)]
     if (opts.dcid != null) this.cids.push(Buffer.from(opts.dcid))
     for (const cid of this.cids) this.socket.registerConnectionId(cid, this)
-    this.connectionId = Buffer.from(opts.scid)
     /** The streams JS holds. */
     this.table = new StreamTable(this)
     /** The live streams by id. */
@@ -124,14 +124,22 @@ class QUICConnection extends QUICEventTarget {
     return this.state === 'stopped'
   }
 
-  /** The id the peer addresses this side by (the first one). */
-  get connectionIdShared() {
-    return this.connectionId
+  /** The id the peer addresses this side by now (a view of it, no copy). */
+  get connectionId() {
+    return QUICConnectionId.fromBuffer(this.native.sourceId())
   }
 
-  /** The id this side addresses the peer by. */
+  /** The id this side addresses the peer by now. */
   get connectionIdPeer() {
-    return this.native.destinationId()
+    return QUICConnectionId.fromBuffer(this.native.destinationId())
+  }
+
+  /** The same on both sides of a connection, as in 2.x: the two ids, the smaller first. */
+  get connectionIdShared() {
+    const source = this.native.sourceId()
+    const destination = this.native.destinationId()
+    const pair = Buffer.compare(source, destination) <= 0 ? [source, destination] : [destination, source]
+    return QUICConnectionId.fromBuffer(Buffer.concat(pair))
   }
 
   /** @internal Sends the first flight (clients) and resolves once established and verified. */

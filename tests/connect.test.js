@@ -4,7 +4,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const dgram = require('node:dgram')
-const { QUICClient, QUICServer, errors, events } = require('../index.js')
+const { QUICClient, QUICServer, QUICConnectionId, errors, events } = require('../index.js')
 const {
   startServer,
   connect,
@@ -66,6 +66,21 @@ test('a wildcard target means this host, as in 2.x: 0.0.0.0, :: and ::ffff:0.0.0
   }
   const hosts = [...server.connections].map((c) => c.remoteHost).sort()
   assert.deepEqual(hosts, ['::1', '::ffff:127.0.0.1', '::ffff:127.0.0.1'])
+})
+
+test('connection ids as 2.x has them: connectionIdShared is the same on both sides, ids write as hex', async (t) => {
+  const server = await startServer(t)
+  echoServer(server)
+  const client = await connect(t, server.port)
+  await echoRoundTrip(client)
+  const serverConn = [...server.connections][0]
+  const c = client.connection
+  assert.ok(c.connectionId instanceof QUICConnectionId)
+  assert.equal(c.connectionIdShared.toString(), serverConn.connectionIdShared.toString())
+  assert.equal(`${c.connectionId}`, serverConn.connectionIdPeer.toString())
+  assert.equal(c.connectionIdPeer.toString(), Buffer.from(serverConn.connectionId).toString('hex'))
+  const id = QUICConnectionId.fromString(c.connectionId.toString())
+  assert.ok(id.toBuffer().equals(Buffer.from(c.connectionId)))
 })
 
 test('hostnames are resolved through an injectable resolver', async (t) => {

@@ -239,7 +239,7 @@ test('garbage datagrams at a running server: it keeps serving and nothing throws
     for (let j = 0; j < b.length; j++) b[j] = rnd() >>> 24
     if (i % 3 === 0 && b.length > 21) {
       b[0] = 0x40 | (b[0] & 0x3f)
-      dcid.copy(b, 1) // aimed at the live connection
+      b.set(dcid, 1) // aimed at the live connection
     } else if (i % 3 === 1 && b.length >= 1200) {
       b[0] = 0xc0 // a long header: an "Initial" of garbage
       b.writeUInt32BE(1, 1)
