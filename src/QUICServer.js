@@ -197,13 +197,18 @@ class QUICServer extends QUICEventTarget {
       settle()
       this.connections.delete(conn)
     })
-    conn.start().then(
+    // Handed out as it starts, not a microtask later: a close that arrives in the same batch
+    // (a client rejecting this server's certificate) then reaches the user's listeners as the
+    // connection's error, as in 2.x, instead of ending a connection nobody has yet.
+    conn.addEventListener(
+      events.EventQUICConnectionStarted.name,
       () => {
         settle()
         this.emit(events.EventQUICServerConnection, { detail: conn })
       },
-      () => settle(),
+      { once: true },
     )
+    conn.start().catch(() => settle())
   }
 
   /**

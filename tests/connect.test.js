@@ -161,6 +161,30 @@ test('TLS: a custom verifyCallback accepts or rejects, before the connection is 
   )
 })
 
+test("TLS: a client's verifyCallback rejecting the server fails the server's connection too, with the code", async (t) => {
+  const server = await startServer(t, { config: { maxIdleTimeout: 10_000 } })
+  /** @type {Promise<any>} */
+  const serverSide = new Promise((resolve) => {
+    server.addEventListener(events.EventQUICServerConnection.name, (e) => {
+      const conn = /** @type {any} */ (e).detail
+      conn.addEventListener(events.EventQUICConnectionError.name, (/** @type {any} */ ev) => resolve(ev.detail), {
+        once: true,
+      })
+    })
+  })
+  const t0 = Date.now()
+  await assert.rejects(
+    connect(t, server.port, { config: { verifyCallback: () => 0x100 + 42 } }),
+    errors.ErrorQUICConnectionLocalTLS,
+  )
+  // As in 2.x: the server hears the client's close (a CONNECTION_CLOSE the server can read once
+  // its own handshake is done: in a 1-RTT packet), not its idle timeout.
+  const err = await serverSide
+  assert.ok(err instanceof errors.ErrorQUICConnectionPeerTLS, String(err))
+  assert.equal(err.data.errorCode, 0x100 + 42)
+  assert.ok(Date.now() - t0 < 5000, `the server's connection ended after ${Date.now() - t0} ms`)
+})
+
 test('connect timeout: a silent port fails with ErrorQUICClientCreateTimeout, and nothing is left', async (t) => {
   const silent = dgram.createSocket('udp4')
   await new Promise((r) => silent.bind(0, '127.0.0.1', () => r(undefined)))

@@ -137,3 +137,40 @@ fn a_closing_connection_with_a_handshake_probe_due_stops_sending() {
         "{packets} packets after the PTO: the send loop does not end"
     );
 }
+
+/// Patch quiche-0.30.0-close-in-1rtt-too: a client that closes with a transport error after its
+/// handshake completed but before it was confirmed (a `verifyCallback` rejecting the server)
+/// sent its CONNECTION_CLOSE only in a Handshake packet; the server, whose handshake completed
+/// with the client's Finished, had dropped its Handshake keys, so it never read the close and
+/// held the connection until its idle timeout.
+#[test]
+fn a_close_before_the_handshake_is_confirmed_reaches_a_server_that_dropped_its_handshake_keys() {
+    let mut p = Pipe::new(&client_opts(), &server_opts());
+    p.first_flight();
+    let all = |_: usize| true;
+    let server = p.server.as_mut().unwrap();
+    for _ in 0..10 {
+        flight(server, &mut p.client, &p.saddr, &all);
+        if p.client.inner().is_established() {
+            break;
+        }
+        flight(&mut p.client, server, &p.caddr, &all);
+    }
+    // The client's Finished: the server's handshake completes (and is confirmed) here.
+    flight(&mut p.client, server, &p.caddr, &all);
+    assert!(server.inner().is_established());
+    p.client
+        .inner_mut()
+        .close(false, 0x100 + 42, b"certificate rejected")
+        .unwrap();
+    flight(&mut p.client, server, &p.caddr, &all);
+    let err = server
+        .inner()
+        .peer_error()
+        .map(|e| (e.is_app, e.error_code));
+    assert_eq!(
+        err,
+        Some((false, 0x100 + 42)),
+        "the server never read the close"
+    );
+}
