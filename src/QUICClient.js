@@ -91,10 +91,12 @@ class QUICClient extends QUICEventTarget {
         ipv6Only: opts.ipv6Only,
       })
     }
-    const remote = utils.toSocketFamily(ip, socket.type)
-    if (socket.type === 'ipv4' && remote.includes(':')) {
+    let remote
+    try {
+      remote = utils.toSocketFamily(ip, socket.type, socket.host, errors.ErrorQUICClientInvalidHost)
+    } catch (e) {
       if (!shared) await socket.stop({ force: true })
-      throw new errors.ErrorQUICClientInvalidHost(`an IPv4 socket cannot reach ${ip}`)
+      throw e
     }
     const timerMs =
       ctx.timer == null ? DEFAULT_CONNECT_TIMEOUT : typeof ctx.timer === 'number' ? ctx.timer : ctx.timer.delay

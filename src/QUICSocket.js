@@ -158,7 +158,9 @@ class QUICSocket extends QUICEventTarget {
           { cause: e },
         )
       }
-      this._type = family === 'udp4' ? 'ipv4' : ipv6Only || ip !== '::' ? 'ipv6' : 'ipv4&ipv6'
+      // As 2.x: a socket bound to an IPv4-mapped address talks IPv4 only.
+      if (family === 'udp4' || utils.fromIPv4Mapped(ip) != null) this._type = 'ipv4'
+      else this._type = ipv6Only || ip !== '::' ? 'ipv6' : 'ipv4&ipv6'
     } else {
       socket.on('error', this.handleError)
       const addr = socket.address()
@@ -240,7 +242,8 @@ class QUICSocket extends QUICEventTarget {
   async send(msg, port, host) {
     if (!this._running || this.socket == null) throw new errors.ErrorQUICSocketNotRunning()
     utils.checkPort(port)
-    const ip = utils.toSocketFamily(await utils.resolveHost(host, this.resolveHostname), this._type)
+    const resolved = utils.wildcardToLoopback(await utils.resolveHost(host, this.resolveHostname))
+    const ip = utils.toSocketFamily(resolved, this._type, this._host, errors.ErrorQUICSocketInvalidSendAddress)
     const socket = this.socket
     return new Promise((resolve, reject) => {
       socket.send(msg, port, ip, (err, bytes) => {

@@ -53,12 +53,39 @@ function checkPort(port) {
 }
 
 /**
- * The address as a socket of `type` sends to it: IPv4 peers of a dual-stack socket become IPv4-mapped.
+ * The IPv4 address an IPv4-mapped IPv6 address (`::ffff:127.0.0.1`, `::ffff:7f00:1`) stands
+ * for; null for any other address.
+ * @param {string} ip
+ */
+function fromIPv4Mapped(ip) {
+  if (!net.isIPv6(ip)) return null
+  // The URL parser writes every form canonically: [::ffff:7f00:1].
+  const m = /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(new URL(`http://[${ip}]/`).hostname)
+  if (m == null) return null
+  const hi = Number.parseInt(m[1], 16)
+  const lo = Number.parseInt(m[2], 16)
+  return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`
+}
+
+/**
+ * The address a socket of `type` bound to `socketHost` sends to for `ip`, as 2.x has it: a
+ * dual-stack socket writes IPv4 peers IPv4-mapped; an IPv4 socket takes IPv4-mapped peers as
+ * IPv4 (and one bound to an IPv4-mapped address writes IPv4 peers mapped); an IPv6 socket
+ * cannot reach IPv4 peers. Throws `invalid` (an error class) for a peer the socket cannot reach.
  * @param {string} ip
  * @param {'ipv4' | 'ipv6' | 'ipv4&ipv6'} type
+ * @param {string} socketHost
+ * @param {new (message?: string) => Error} invalid
  */
-function toSocketFamily(ip, type) {
-  if (type === 'ipv4&ipv6' && net.isIPv4(ip)) return `::ffff:${ip}`
+function toSocketFamily(ip, type, socketHost, invalid) {
+  const mapped = fromIPv4Mapped(ip)
+  if (type === 'ipv4&ipv6') return net.isIPv4(ip) ? `::ffff:${ip}` : ip
+  if (type === 'ipv4') {
+    const v4 = net.isIPv4(ip) ? ip : mapped
+    if (v4 == null) throw new invalid(`an IPv4 socket cannot reach ${ip}`)
+    return fromIPv4Mapped(socketHost) != null ? `::ffff:${v4}` : v4
+  }
+  if (net.isIPv4(ip) || mapped != null) throw new invalid(`an IPv6 socket cannot reach ${ip}`)
   return ip
 }
 
@@ -106,6 +133,7 @@ function parseCertificates(pem) {
 }
 
 module.exports = {
+  fromIPv4Mapped,
   wildcardToLoopback,
   parseCertificates,
   resolveHostname,

@@ -4,7 +4,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const dgram = require('node:dgram')
-const { QUICClient, QUICServer, QUICConnectionId, errors, events } = require('../index.js')
+const { QUICClient, QUICServer, QUICSocket, QUICConnectionId, errors, events } = require('../index.js')
 const {
   startServer,
   connect,
@@ -81,6 +81,34 @@ test('connection ids as 2.x has them: connectionIdShared is the same on both sid
   assert.equal(c.connectionIdPeer.toString(), Buffer.from(serverConn.connectionId).toString('hex'))
   const id = QUICConnectionId.fromString(c.connectionId.toString())
   assert.ok(id.toBuffer().equals(Buffer.from(c.connectionId)))
+})
+
+test('IPv4-mapped IPv6 addresses, as in 2.x: an IPv4 socket reaches them, and binding one makes an IPv4 socket', async (t) => {
+  const server = await startServer(t)
+  echoServer(server)
+  const v4 = new QUICSocket()
+  await v4.start({ host: '127.0.0.1' })
+  t.after(() => v4.stop({ force: true }))
+  for (const host of ['::ffff:127.0.0.1', '::ffff:7f00:1']) {
+    const client = await connect(t, server.port, { host, socket: v4 })
+    await echoRoundTrip(client)
+    await client.destroy({ force: true })
+  }
+  const mapped = new QUICSocket()
+  await mapped.start({ host: '::ffff:127.0.0.1' })
+  t.after(() => mapped.stop({ force: true }))
+  assert.equal(mapped.type, 'ipv4')
+  const viaMapped = await connect(t, server.port, { host: '127.0.0.1', socket: mapped })
+  await echoRoundTrip(viaMapped)
+  await viaMapped.destroy({ force: true })
+  // An IPv6-only socket cannot reach an IPv4 peer: it says so at once, not after the timeout.
+  const v6 = new QUICSocket()
+  await v6.start({ host: '::1' })
+  t.after(() => v6.stop({ force: true }))
+  await assert.rejects(
+    QUICClient.createQUICClient({ host: '127.0.0.1', port: server.port, socket: v6, config: { ca: fixtures.ca } }),
+    errors.ErrorQUICClientInvalidHost,
+  )
 })
 
 test('hostnames are resolved through an injectable resolver', async (t) => {
