@@ -84,6 +84,13 @@ class QUICServer extends QUICEventTarget {
    */
   async start(opts = {}) {
     if (this._running) return
+    if (this._closed) {
+      // Started again after a stop, as 2.x allows.
+      this._closed = false
+      const closed = utils.promise()
+      this.closedP = closed.p
+      this.resolveClosedP = closed.resolveP
+    }
     this.emit(events.EventQUICServerStart)
     if (!this.isSocketShared) await this.socket.start(opts)
     else if (!this.socket.running) throw new errors.ErrorQUICServerSocketNotRunning()

@@ -133,7 +133,13 @@ class QUICSocket extends QUICEventTarget {
    */
   async start({ host = '::', port = 0, reuseAddr = false, ipv6Only = false } = {}) {
     if (this._running) return
-    if (this._closed) throw new errors.ErrorQUICSocketNotRunning('a stopped QUICSocket cannot be restarted')
+    if (this._closed) {
+      // Started again after a stop, as 2.x allows: a new socket, a new closed promise.
+      this._closed = false
+      const closed = utils.promise()
+      this.closedP = closed.p
+      this.resolveClosedP = closed.resolveP
+    }
     this.emit(events.EventQUICSocketStart)
     let socket = this.givenSocket
     if (socket == null) {

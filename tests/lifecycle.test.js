@@ -255,6 +255,28 @@ test('garbage datagrams at a running server: it keeps serving and nothing throws
   assert.equal(client.connection.closed, false)
 })
 
+test('a stopped server (and a stopped socket) starts again and serves, as in 2.x', async (t) => {
+  const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert } })
+  t.after(() => server.stop({ force: true }))
+  echoServer(server)
+  for (let round = 0; round < 2; round++) {
+    await server.start({ host: '127.0.0.1', port: 0 })
+    const client = await connect(t, server.port)
+    const s = client.connection.newStream()
+    const [back] = await Promise.all([readAll(s.readable), writeAll(s.writable, Buffer.from('again'))])
+    assert.equal(back.toString(), 'again')
+    await client.destroy()
+    await server.stop()
+    assert.equal(server.closed, true)
+  }
+  const socket = new QUICSocket()
+  await socket.start({ host: '127.0.0.1' })
+  await socket.stop()
+  await socket.start({ host: '127.0.0.1' })
+  assert.equal(socket.running, true)
+  await socket.stop()
+})
+
 test('nothing left behind: no timers, no routes, no listeners after stop', async () => {
   const before = activeTimers()
   const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert } })
