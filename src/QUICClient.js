@@ -160,6 +160,7 @@ class QUICClient extends QUICEventTarget {
     this.isSocketShared = isSocketShared
     this.connection = connection
     this._closed = false
+    this.destroying = false
     const closed = utils.promise()
     this.closedP = closed.p
     this.resolveClosedP = closed.resolveP
@@ -169,6 +170,14 @@ class QUICClient extends QUICEventTarget {
     connection.addEventListener(events.EventQUICConnectionStopped.name, () => {
       void this.destroy()
     })
+    // The socket stopping under a live client (a shared socket's owner stopped it) is an error,
+    // as in 2.x, reported before the connection's own.
+    const onSocketStop = () => {
+      if (this._closed || this.destroying) return
+      this.emit(events.EventQUICClientError, { detail: new errors.ErrorQUICClientSocketNotRunning() })
+    }
+    socket.addEventListener(events.EventQUICSocketStop.name, onSocketStop)
+    this.closedP.then(() => socket.removeEventListener(events.EventQUICSocketStop.name, onSocketStop))
   }
 
   get host() {

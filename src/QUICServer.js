@@ -64,6 +64,12 @@ class QUICServer extends QUICEventTarget {
     this.closedP = closed.p
     this.resolveClosedP = closed.resolveP
     this.scratch = Buffer.allocUnsafe(1500)
+    /** The socket is stopping under the running server (as 2.x): an error, then the server stops. */
+    this.onSocketStop = () => {
+      if (!this._running) return
+      this.emit(events.EventQUICServerError, { detail: new errors.ErrorQUICServerSocketNotRunning() })
+      this.stop({ force: true }).catch(() => {})
+    }
   }
 
   get host() {
@@ -95,6 +101,7 @@ class QUICServer extends QUICEventTarget {
     if (!this.isSocketShared) await this.socket.start(opts)
     else if (!this.socket.running) throw new errors.ErrorQUICServerSocketNotRunning()
     this.socket.setServer(this)
+    this.socket.addEventListener(events.EventQUICSocketStop.name, this.onSocketStop)
     this._running = true
     this.emit(events.EventQUICServerStarted)
   }
@@ -107,6 +114,7 @@ class QUICServer extends QUICEventTarget {
     if (!this._running) return
     this._running = false
     this.emit(events.EventQUICServerStop)
+    this.socket.removeEventListener(events.EventQUICSocketStop.name, this.onSocketStop)
     this.socket.unsetServer()
     await Promise.all([...this.connections].map((c) => c.stop({ isApp, errorCode, reason, force })))
     if (!this.isSocketShared) await this.socket.stop({ force: true })

@@ -255,6 +255,33 @@ test('garbage datagrams at a running server: it keeps serving and nothing throws
   assert.equal(client.connection.closed, false)
 })
 
+test('a shared socket stopped under a server and a client: each reports it is gone and closes, as in 2.x', async (t) => {
+  const socket = new QUICSocket()
+  await socket.start({ host: '127.0.0.1' })
+  t.after(() => socket.stop({ force: true }))
+  const server = new QUICServer({ socket, config: { key: fixtures.ec.key, cert: fixtures.ec.cert } })
+  await server.start()
+  const client = await QUICClient.createQUICClient({
+    host: '127.0.0.1',
+    port: socket.port,
+    socket,
+    serverName: 'localhost',
+    config: { ca: fixtures.ca },
+  })
+  /** @type {unknown[]} */
+  const serverErrors = []
+  /** @type {unknown[]} */
+  const clientErrors = []
+  server.addEventListener(events.EventQUICServerError.name, (e) => serverErrors.push(/** @type {any} */ (e).detail))
+  client.addEventListener(events.EventQUICClientError.name, (e) => clientErrors.push(/** @type {any} */ (e).detail))
+  await socket.stop({ force: true })
+  await Promise.all([server.closedP, client.closedP])
+  assert.ok(serverErrors[0] instanceof errors.ErrorQUICServerSocketNotRunning, String(serverErrors[0]))
+  assert.ok(clientErrors[0] instanceof errors.ErrorQUICClientSocketNotRunning, String(clientErrors[0]))
+  assert.equal(server.closed, true)
+  assert.equal(client.closed, true)
+})
+
 test('a stopped server (and a stopped socket) starts again and serves, as in 2.x', async (t) => {
   const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert } })
   t.after(() => server.stop({ force: true }))
