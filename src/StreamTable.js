@@ -37,6 +37,20 @@ class StreamTable {
   /** A stream the peer opened. @param {number} id */
   peerStream(id) {
     const conn = this.connection
+    if (conn.state === 'stopping' || conn.state === 'stopped') {
+      // As 2.x: a connection that is stopping refuses new streams (RESET_STREAM and
+      // STOP_SENDING with the code `reasonToCode` gives ErrorQUICConnectionStopping), so a
+      // graceful stop does not wait on them.
+      for (const direction of /** @type {const} */ (['write', 'read'])) {
+        try {
+          conn.native.streamShutdown(id, direction, conn.reasonToCode(direction, errors.ErrorQUICConnectionStopping))
+        } catch {
+          // A peer's unidirectional stream has no write side.
+        }
+      }
+      conn.markDirty()
+      return
+    }
     const s = new QUICStream({
       connection: conn,
       initiated: 'peer',
@@ -138,8 +152,9 @@ class StreamTable {
   done(s) {
     if (s.streamId !== undefined && this.streams.get(s.streamId) === s) {
       this.streams.delete(s.streamId)
-      // Finished for JS, but its last bytes may still wait for an ACK: a graceful stop waits too.
-      this.linger(s.streamId)
+      // Finished for JS, but its last bytes may still wait for an ACK: a graceful stop waits
+      // for them too. A stream whose write side was reset or stopped has nothing to deliver.
+      if (s.writeState === 'data-sent') this.linger(s.streamId)
       if (this.lingeringCount > this.lingeringSweepAt) {
         this.sweepLingering()
         // Those still waiting for ACKs are asked again once as many more have finished.

@@ -90,6 +90,55 @@ test('graceful stop waits for open streams to finish', async (t) => {
   assert.equal(client.connection.getConnectionError(), undefined, 'a clean close has no error')
 })
 
+test('a stopping connection refuses new peer streams (codes from reasonToCode), and its graceful stop ends', async (t) => {
+  /** @type {unknown[]} */
+  const reasons = []
+  const reasonToCode = (/** @type {string} */ _type, /** @type {unknown} */ reason) => {
+    reasons.push(reason)
+    return 77
+  }
+  const server = await startServer(t, { reasonToCode })
+  /** @type {Promise<import('../index').QUICStream>} */
+  const first = new Promise((resolve) => onServerStreams(server, (st) => resolve(st)))
+  const client = await connect(t, server.port)
+  const a = client.connection.newStream()
+  await a.write(Buffer.from('first'))
+  const serverStream = await first
+  const serverConn = [...server.connections][0]
+  const stopping = serverConn.stop()
+  await sleep(20)
+  // A stream opened while the server stops is refused: the client's write and read end with 77.
+  const b = client.connection.newStream()
+  await b.write(Buffer.from('late')).catch(() => {})
+  const late = await b.read().then(
+    () => null,
+    (e) => e,
+  )
+  assert.ok(late instanceof errors.ErrorQUICStreamPeerRead, String(late))
+  assert.equal(late.data.code, 77)
+  assert.ok(reasons.includes(errors.ErrorQUICConnectionStopping), 'reasonToCode was asked with 2.x reason')
+  // The stream that was open finishes, and the graceful stop ends with it.
+  assert.equal((await serverStream.read())?.length, 5)
+  await serverStream.end()
+  await a.end()
+  assert.equal(await serverStream.read(), null)
+  await stopping
+  assert.equal(serverConn.closed, true)
+})
+
+test('a graceful stop after the local side cancelled its streams ends at once', async (t) => {
+  const server = await startServer(t)
+  // The server reads nothing: it never answers for the stream itself.
+  onServerStreams(server, () => {})
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  await s.write(Buffer.alloc(4096, 1))
+  s.cancel(new Error('not needed'))
+  const t0 = Date.now()
+  await client.connection.stop()
+  assert.ok(Date.now() - t0 < 2000, `the graceful stop took ${Date.now() - t0} ms`)
+})
+
 test('graceful stop of the server mid-transfer: the transfer completes, then the connection closes cleanly', async (t) => {
   const server = await startServer(t)
   echoServer(server)
