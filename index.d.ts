@@ -4,7 +4,65 @@
 import type * as dgram from 'node:dgram'
 import type * as binding from './src/native/binding'
 
-export * as native from './src/native/binding'
+/** A TypeScript-style enum as 2.x's `native` namespace exported it: name → number and back. */
+type CodeTable<Names extends string> = Readonly<Record<Names, number> & Record<number, Names>>
+
+/** The raw addon, with the code tables of 2.x's `native` namespace. */
+export declare const native: typeof binding & {
+  /** QUIC transport error codes (RFC 9000 §20.1), for `stop({ isApp: false, errorCode })`. */
+  readonly ConnectionErrorCode: CodeTable<
+    | 'NoError'
+    | 'InternalError'
+    | 'ConnectionRefused'
+    | 'FlowControlError'
+    | 'StreamLimitError'
+    | 'StreamStateError'
+    | 'FinalSizeError'
+    | 'FrameEncodingError'
+    | 'TransportParameterError'
+    | 'ConnectionIdLimitError'
+    | 'ProtocolViolation'
+    | 'InvalidToken'
+    | 'ApplicationError'
+    | 'CryptoBufferExceeded'
+    | 'KeyUpdateError'
+    | 'AEADLimitReached'
+    | 'NoViablePath'
+  >
+  /** TLS alerts as QUIC codes (0x100 + alert): what a `verifyCallback` returns to reject. */
+  readonly CryptoError: CodeTable<
+    | 'CloseNotify'
+    | 'UnexpectedMessage'
+    | 'BadRecordMac'
+    | 'RecordOverflow'
+    | 'HandshakeFailure'
+    | 'BadCertificate'
+    | 'UnsupportedCertificate'
+    | 'CertificateRevoked'
+    | 'CertificateExpired'
+    | 'CertificateUnknown'
+    | 'IllegalParameter'
+    | 'UnknownCA'
+    | 'AccessDenied'
+    | 'DecodeError'
+    | 'DecryptError'
+    | 'ProtocolVersion'
+    | 'InsufficientSecurity'
+    | 'InternalError'
+    | 'InappropriateFallback'
+    | 'UserCanceled'
+    | 'MissingExtension'
+    | 'UnsupportedExtension'
+    | 'UnrecognizedName'
+    | 'BadCertificateStatusResponse'
+    | 'UnknownPSKIdentity'
+    | 'CertificateRequired'
+    | 'NoApplicationProtocol'
+  >
+  readonly CongestionControlAlgorithm: CodeTable<'Reno' | 'CUBIC' | 'BBR'>
+  readonly Shutdown: CodeTable<'Read' | 'Write'>
+  readonly Type: CodeTable<'Initial' | 'Retry' | 'Handshake' | 'ZeroRTT' | 'VersionNegotiation' | 'Short'>
+}
 
 // ---------------------------------------------------------------------------------------------
 // Config

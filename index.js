@@ -24,5 +24,6 @@ module.exports.events = events
 module.exports.errors = errors
 module.exports.config = config
 module.exports.utils = utils
-module.exports.native = native
+// The addon, with the code tables 2.x's `native` namespace had.
+module.exports.native = Object.freeze({ ...native, ...require('./src/native-codes.js') })
 module.exports.createNativeConfig = createNativeConfig

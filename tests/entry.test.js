@@ -21,6 +21,17 @@ test('CommonJS entry exposes the native core and the errors', () => {
   assert.equal(/** @type {any} */ (e).field, 'maxIdleTimeout')
 })
 
+test("native carries 2.x's code tables: CryptoError, ConnectionErrorCode and the small enums", () => {
+  const { native } = require('../index.js')
+  assert.equal(native.CryptoError.BadCertificate, 0x100 + 42)
+  assert.equal(native.CryptoError[0x100 + 48], 'UnknownCA')
+  assert.equal(native.ConnectionErrorCode.InternalError, 1)
+  assert.equal(native.ConnectionErrorCode[0x10], 'NoViablePath')
+  assert.deepEqual([native.Shutdown.Read, native.Shutdown.Write], [0, 1])
+  assert.equal(native.CongestionControlAlgorithm.CUBIC, 1)
+  assert.equal(native.Type[5], 'Short')
+})
+
 test('ESM import gets named exports', async () => {
   const mod = await import(path.join(__dirname, '..', 'index.js'))
   assert.equal(typeof mod.native.versionIsSupported, 'function')
