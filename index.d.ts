@@ -136,6 +136,15 @@ export type StreamReasonToCode = (type: 'read' | 'write', reason?: any) => numbe
 export type StreamCodeToReason = (type: 'read' | 'write', code: number) => any
 export type ResolveHostname = (hostname: string) => string | PromiseLike<string>
 
+/** What the `logger` options take: `@matrixai/logger`'s Logger, or anything shaped like it. */
+export interface QUICLogger {
+  debug(msg: string): void
+  info(msg: string): void
+  warn(msg: string): void
+  error(msg: string): void
+  getChild?(name: string): QUICLogger
+}
+
 export interface ConnectionMetadata {
   localHost: string
   localPort: number
@@ -171,7 +180,8 @@ export class QUICSocket extends EventTarget {
      * JS call per batch (Linux; default true; sockets handed in with `socket` keep `dgram`).
      */
     batchedRecv?: boolean
-    logger?: unknown
+    /** A `@matrixai/logger`-compatible logger (`debug`/`info`/`warn`/`error`, `getChild`); silent when absent. */
+    logger?: QUICLogger
   })
   static readonly CID_LENGTH: number
   readonly host: string
@@ -216,7 +226,8 @@ export class QUICServer extends EventTarget {
     tokenLifetime?: number
     /** Past this many connections new ones are refused with CONNECTION_REFUSED. */
     maxConnections?: number
-    logger?: unknown
+    /** A `@matrixai/logger`-compatible logger (`debug`/`info`/`warn`/`error`, `getChild`); silent when absent. */
+    logger?: QUICLogger
     minIdleTimeout?: number
   })
   readonly isSocketShared: boolean
@@ -254,7 +265,8 @@ export interface QUICClientOptions {
    * 0-RTT data can be replayed by an attacker: only send what is safe to receive twice.
    */
   earlyData?: boolean
-  logger?: unknown
+  /** A `@matrixai/logger`-compatible logger (`debug`/`info`/`warn`/`error`, `getChild`); silent when absent. */
+  logger?: QUICLogger
 }
 
 export class QUICClient extends EventTarget {

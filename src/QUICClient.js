@@ -7,6 +7,7 @@
 const crypto = require('node:crypto')
 const { clock } = require('./clock.js')
 const errors = require('./errors.js')
+const { loggerFor } = require('./logger.js')
 const events = require('./events.js')
 const QUICEventTarget = require('./QUICEventTarget.js')
 const utils = require('./utils.js')
@@ -76,8 +77,12 @@ class QUICClient extends QUICEventTarget {
     const nativeConfig = cachedNativeConfig(config.toNativeOptions(cfg))
     utils.checkPort(opts.port)
     const shared = opts.socket != null
+    const logger = loggerFor(opts.logger, null, 'QUICClient')
+    logger.info('Create QUICClient')
     /** @type {QUICSocket} */
-    const socket = /** @type {any} */ (opts.socket) ?? new QUICSocket({ resolveHostname: opts.resolveHostname })
+    const socket =
+      /** @type {any} */ (opts.socket) ??
+      new QUICSocket({ resolveHostname: opts.resolveHostname, logger: loggerFor(null, logger, 'QUICSocket') })
     if (shared && !socket.running) throw new errors.ErrorQUICClientSocketNotRunning()
     const resolve = opts.resolveHostname ?? socket.resolveHostname
     const resolved = await utils.resolveHost(opts.host, resolve)
@@ -110,6 +115,7 @@ class QUICClient extends QUICEventTarget {
         config: cfg,
         nativeConfig,
         socket,
+        logger: loggerFor(null, logger, 'QUICConnection'),
         session: opts.session,
         earlyData: opts.earlyData,
         reasonToCode: opts.reasonToCode,
@@ -147,15 +153,18 @@ class QUICClient extends QUICEventTarget {
       clock.clearTimeout(timer)
       signal.removeEventListener('abort', onAbort)
     }
-    return new QUICClient({ socket, isSocketShared: shared, connection: conn })
+    logger.info(`Created QUICClient to ${opts.host}:${opts.port}`)
+    return new QUICClient({ socket, isSocketShared: shared, connection: conn, logger })
   }
 
   /**
    * @internal Use `QUICClient.createQUICClient`.
-   * @param {{ socket: QUICSocket, isSocketShared: boolean, connection: QUICConnection }} opts
+   * @param {{ socket: QUICSocket, isSocketShared: boolean, connection: QUICConnection,
+   *           logger?: import('./logger.js').Logger }} opts
    */
-  constructor({ socket, isSocketShared, connection }) {
+  constructor({ socket, isSocketShared, connection, logger }) {
     super()
+    this.logger = loggerFor(logger, null, 'QUICClient')
     this.socket = socket
     this.isSocketShared = isSocketShared
     this.connection = connection
@@ -207,12 +216,14 @@ class QUICClient extends QUICEventTarget {
   async destroy({ isApp = true, errorCode = 0, reason, force = false } = {}) {
     if (this._closed || this.destroying) return this.closedP
     this.destroying = true
+    this.logger.info('Destroy QUICClient')
     this.emit(events.EventQUICClientDestroy)
     await this.connection.stop({ isApp, errorCode, reason, force })
     // An owned socket has no one else to absorb late packets for: skip the draining period.
     if (!this.isSocketShared) await this.socket.stop({ force: true })
     this._closed = true
     this.emit(events.EventQUICClientClose, { detail: this.connection.error })
+    this.logger.info('Destroyed QUICClient')
     this.emit(events.EventQUICClientDestroyed)
     this.resolveClosedP(undefined)
   }

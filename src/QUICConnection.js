@@ -9,6 +9,7 @@ const { Buffer } = require('node:buffer')
 const { clock } = require('./clock.js')
 const native = require('./native.js')
 const errors = require('./errors.js')
+const { loggerFor } = require('./logger.js')
 const events = require('./events.js')
 const QUICEventTarget = require('./QUICEventTarget.js')
 const utils = require('./utils.js')
@@ -32,7 +33,8 @@ class QUICConnection extends QUICEventTarget {
    * @param {{ type: 'client' | 'server', scid: Uint8Array, odcid?: Uint8Array | null, dcid?: Uint8Array,
    *           serverName?: string | null, remoteInfo: { host: string, port: number }, config: QUICConfig,
    *           nativeConfig: import('./native/binding').Config, socket: QUICSocket, session?: Uint8Array | null, earlyData?: boolean,
-   *           reasonToCode?: import('../index').StreamReasonToCode, codeToReason?: import('../index').StreamCodeToReason }} opts
+   *           reasonToCode?: import('../index').StreamReasonToCode, codeToReason?: import('../index').StreamCodeToReason,
+   *           logger?: import('./logger.js').Logger }} opts
    */
   constructor(opts) {
     super()
@@ -42,6 +44,7 @@ class QUICConnection extends QUICEventTarget {
       throw new errors.ErrorQUICConnectionConfigInvalid('`keepAliveIntervalTime` must be less than `maxIdleTimeout`')
     }
     this.type = opts.type
+    this.logger = loggerFor(opts.logger, null, 'QUICConnection')
     /** Hand the connection out as soon as 0-RTT data can be sent (a resumed session). */
     this.earlyData = opts.earlyData === true
     this.socket = opts.socket
@@ -273,6 +276,7 @@ class QUICConnection extends QUICEventTarget {
     this.state = 'running'
     // The keep-alive counts from now.
     this.driver.arm()
+    this.logger.info(`Started QUICConnection with ${this._remoteHost}:${this._remotePort}`)
     this.emit(events.EventQUICConnectionStarted)
     this.resolveStarted(undefined)
     // Peer streams that came with 0-RTT or the first flight wait until the user has had the
@@ -384,7 +388,11 @@ class QUICConnection extends QUICEventTarget {
     this.error = err
     this.table.failAll(err ?? new errors.ErrorQUICStreamDestroyed('the connection closed'))
     if (wasStarting) this.rejectStarted(err ?? new errors.ErrorQUICConnectionClosed('closed before it was established'))
-    if (err != null) this.emit(events.EventQUICConnectionError, { detail: err })
+    if (err != null) {
+      this.logger.warn(`QUICConnection failed: ${err.message}`)
+      this.emit(events.EventQUICConnectionError, { detail: err })
+    }
+    this.logger.info('Stopped QUICConnection')
     this.emit(events.EventQUICConnectionClose, { detail: err })
     this.emit(events.EventQUICConnectionStopped)
     this.resolveClosedP(undefined)

@@ -7,6 +7,7 @@
 
 const native = require('./native.js')
 const errors = require('./errors.js')
+const { loggerFor } = require('./logger.js')
 const events = require('./events.js')
 const QUICEventTarget = require('./QUICEventTarget.js')
 const utils = require('./utils.js')
@@ -42,8 +43,11 @@ class QUICServer extends QUICEventTarget {
       )
     }
     this.nativeConfig = createNativeConfig(config.toNativeOptions(this.config))
+    this.logger = loggerFor(opts.logger, null, 'QUICServer')
     this.isSocketShared = opts.socket != null
-    this.socket = opts.socket ?? new QUICSocket({ resolveHostname: opts.resolveHostname })
+    this.socket =
+      opts.socket ??
+      new QUICSocket({ resolveHostname: opts.resolveHostname, logger: loggerFor(null, this.logger, 'QUICSocket') })
     this.reasonToCode = opts.reasonToCode
     this.codeToReason = opts.codeToReason
     /** `true`: every new client proves its address first (+1 RTT); `'auto'`: only past `retryThreshold` handshakes in progress. */
@@ -97,12 +101,14 @@ class QUICServer extends QUICEventTarget {
       this.closedP = closed.p
       this.resolveClosedP = closed.resolveP
     }
+    this.logger.info('Start QUICServer')
     this.emit(events.EventQUICServerStart)
     if (!this.isSocketShared) await this.socket.start(opts)
     else if (!this.socket.running) throw new errors.ErrorQUICServerSocketNotRunning()
     this.socket.setServer(this)
     this.socket.addEventListener(events.EventQUICSocketStop.name, this.onSocketStop)
     this._running = true
+    this.logger.info(`Started QUICServer on ${this.socket.host}:${this.socket.port}`)
     this.emit(events.EventQUICServerStarted)
   }
 
@@ -113,6 +119,7 @@ class QUICServer extends QUICEventTarget {
   async stop({ isApp = true, errorCode = 0, reason, force = false } = {}) {
     if (!this._running) return
     this._running = false
+    this.logger.info('Stop QUICServer')
     this.emit(events.EventQUICServerStop)
     this.socket.removeEventListener(events.EventQUICSocketStop.name, this.onSocketStop)
     this.socket.unsetServer()
@@ -120,6 +127,7 @@ class QUICServer extends QUICEventTarget {
     if (!this.isSocketShared) await this.socket.stop({ force: true })
     this._closed = true
     this.emit(events.EventQUICServerClose)
+    this.logger.info('Stopped QUICServer')
     this.emit(events.EventQUICServerStopped)
     this.resolveClosedP(undefined)
   }
@@ -183,6 +191,7 @@ class QUICServer extends QUICEventTarget {
         config: this.config,
         nativeConfig: this.nativeConfig,
         socket: this.socket,
+        logger: loggerFor(null, this.logger, 'QUICConnection'),
         reasonToCode: this.reasonToCode,
         codeToReason: this.codeToReason,
       })
@@ -219,6 +228,7 @@ class QUICServer extends QUICEventTarget {
       events.EventQUICConnectionStarted.name,
       () => {
         settle()
+        this.logger.info(`Accepted a connection from ${conn.remoteHost}:${conn.remotePort}`)
         this.emit(events.EventQUICServerConnection, { detail: conn })
       },
       { once: true },

@@ -10,6 +10,7 @@ const net = require('node:net')
 const util = require('node:util')
 const { clock } = require('./clock.js')
 const errors = require('./errors.js')
+const { loggerFor } = require('./logger.js')
 const events = require('./events.js')
 const QUICEventTarget = require('./QUICEventTarget.js')
 const utils = require('./utils.js')
@@ -58,6 +59,7 @@ class QUICSocket extends QUICEventTarget {
   constructor(opts = {}) {
     super()
     this.resolveHostname = opts.resolveHostname ?? utils.resolveHostname
+    this.logger = loggerFor(opts.logger, null, 'QUICSocket')
     /** @type {dgram.Socket | undefined} a socket handed in by the caller, already bound or not */
     this.givenSocket = opts.socket
     this.recvBufferSize = opts.recvBufferSize ?? DEFAULT_BUFFER_SIZE
@@ -140,6 +142,7 @@ class QUICSocket extends QUICEventTarget {
       this.closedP = closed.p
       this.resolveClosedP = closed.resolveP
     }
+    this.logger.info('Start QUICSocket')
     this.emit(events.EventQUICSocketStart)
     let socket = this.givenSocket
     if (socket == null) {
@@ -186,6 +189,7 @@ class QUICSocket extends QUICEventTarget {
     this._host = addr.address
     this._port = addr.port
     this._running = true
+    this.logger.info(`Started QUICSocket on ${this._host}:${this._port}`)
     this.emit(events.EventQUICSocketStarted)
   }
 
@@ -204,6 +208,7 @@ class QUICSocket extends QUICEventTarget {
         throw new errors.ErrorQUICSocketConnectionsActive(`${live.size} connections still use this socket`)
       }
     }
+    this.logger.info('Stop QUICSocket')
     this.emit(events.EventQUICSocketStop)
     if (force) {
       const gone = new errors.ErrorQUICConnectionInternal('the socket was stopped under the connection')
@@ -234,6 +239,7 @@ class QUICSocket extends QUICEventTarget {
     this.fd = -1
     this._closed = true
     this.emit(events.EventQUICSocketClose)
+    this.logger.info('Stopped QUICSocket')
     this.emit(events.EventQUICSocketStopped)
     this.resolveClosedP(undefined)
   }

@@ -331,6 +331,64 @@ test('a shared socket stopped under a server and a client: each reports it is go
   assert.equal(client.closed, true)
 })
 
+test('the logger option logs life-cycle steps as 2.x does, through child loggers; silent without one', async (t) => {
+  /** @type {string[]} */
+  const lines = []
+  /** @param {string} name @returns {import('../index').QUICLogger} */
+  const logger = (name) => ({
+    debug: (m) => lines.push(`${name} debug ${m}`),
+    info: (m) => lines.push(`${name} info ${m}`),
+    warn: (m) => lines.push(`${name} warn ${m}`),
+    error: (m) => lines.push(`${name} error ${m}`),
+    getChild: (child) => logger(`${name}.${child}`),
+  })
+  const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert }, logger: logger('server') })
+  await server.start({ host: '127.0.0.1', port: 0 })
+  const accepted = once(server, events.EventQUICServerConnection.name, 5000)
+  const client = await QUICClient.createQUICClient({
+    host: '127.0.0.1',
+    port: server.port,
+    serverName: 'localhost',
+    config: { ca: fixtures.ca },
+    logger: logger('client'),
+  })
+  await accepted
+  await client.destroy()
+  await server.stop()
+  const has = (/** @type {RegExp} */ re) =>
+    assert.ok(
+      lines.some((l) => re.test(l)),
+      `no line matching ${re} in:\n${lines.join('\n')}`,
+    )
+  has(/^server info Started QUICServer on 127\.0\.0\.1:\d+$/)
+  has(/^server\.QUICSocket info Started QUICSocket/)
+  has(/^server info Accepted a connection from 127\.0\.0\.1:\d+$/)
+  has(/^server\.QUICConnection info Started QUICConnection/)
+  has(/^client info Created QUICClient/)
+  has(/^client\.QUICConnection info Stopped QUICConnection$/)
+  has(/^client info Destroyed QUICClient$/)
+  has(/^server info Stopped QUICServer$/)
+  assert.equal(lines.filter((l) => l.includes(' debug ')).length, 0, 'nothing at debug level for a clean run')
+  // Without a logger nothing is written anywhere.
+  /** @type {string[]} */
+  const printed = []
+  const methods = /** @type {const} */ (['log', 'info', 'warn', 'error', 'debug'])
+  const saved = methods.map((m) => console[m])
+  for (const m of methods) console[m] = (/** @type {any[]} */ ...a) => printed.push(a.join(' '))
+  try {
+    const quiet = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert } })
+    await quiet.start({ host: '127.0.0.1', port: 0 })
+    const c = await connect(t, quiet.port)
+    await c.destroy()
+    await quiet.stop()
+  } finally {
+    methods.forEach((m, i) => {
+      console[m] = saved[i]
+    })
+  }
+  assert.deepEqual(printed, [])
+})
+
 test('a stopped server (and a stopped socket) starts again and serves, as in 2.x', async (t) => {
   const server = new QUICServer({ config: { key: fixtures.ec.key, cert: fixtures.ec.cert } })
   t.after(() => server.stop({ force: true }))
