@@ -89,6 +89,9 @@ async function runSeed(seed, opts = {}) {
     server.addEventListener(events.EventQUICServerConnection.name, (e) => {
       const conn = /** @type {any} */ (e).detail
       serverConn = conn
+      // A NAT rebinds mid-connection, after the server's handshake: QUIC runs a handshake on
+      // one path (RFC 9000, Section 9) and a server answers a handshake at the address it began on.
+      if (p.rebindAtMs >= 0) clock.api.setTimeout(() => net.rebind(clientUdp, '198.51.100.7', 40_001), p.rebindAtMs)
       if (opts.qlogDir) conn.native.setQlog(`${opts.qlogDir}/${seed}-server.sqlog`, 'sim', null)
       conn.addEventListener(events.EventQUICConnectionStream.name, (/** @type {any} */ se) => {
         // The client's side reports the run's failure.
@@ -114,7 +117,6 @@ async function runSeed(seed, opts = {}) {
     })
     const conn = client.connection
     if (opts.qlogDir) conn.native.setQlog(`${opts.qlogDir}/${seed}-client.sqlog`, 'sim', null)
-    if (p.rebindAtMs >= 0) clock.api.setTimeout(() => net.rebind(clientUdp, '198.51.100.7', 40_001), p.rebindAtMs)
     const destroyed = p.closeAtMs >= 0
     if (destroyed) clock.api.setTimeout(() => client?.destroy({ force: true }).catch(() => {}), p.closeAtMs)
     const work = Array.from({ length: p.streams }, (_, i) => clientStream(conn, p, i, seed * 100 + i, () => {}))
