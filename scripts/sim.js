@@ -32,16 +32,19 @@ async function runSeeds(from, end, step, qlogDir) {
   let failed = 0
   let steps = 0
   let count = 0
+  /** Failures by kind (see scenario.js). @type {Record<string, number>} */
+  const kinds = {}
   for (let seed = from; seed < end; seed += step) {
     const r = await runSeed(seed, { qlogDir })
     count++
     steps += r.steps
     if (!r.ok) {
       failed++
-      console.log(`FAIL seed ${seed} (${r.virtualMs.toFixed(0)} virtual ms): ${r.why}\n${r.report}`)
+      kinds[r.kind] = (kinds[r.kind] ?? 0) + 1
+      console.log(`FAIL seed ${seed} [${r.kind}] (${r.virtualMs.toFixed(0)} virtual ms): ${r.why}\n${r.report}`)
     }
   }
-  return { count, failed, steps }
+  return { count, failed, steps, kinds }
 }
 
 async function main() {
@@ -76,15 +79,21 @@ async function main() {
       })
     }),
   )
+  /** @type {Record<string, number>} */
+  const kinds = {}
+  for (const r of results) for (const [k, n] of Object.entries(r.kinds)) kinds[k] = (kinds[k] ?? 0) + n
   const total = results.reduce((a, r) => ({
     count: a.count + r.count,
     failed: a.failed + r.failed,
     steps: a.steps + r.steps,
   }))
   const s = (performance.now() - t0) / 1000
+  const byKind = Object.entries(kinds)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ')
   console.log(
-    `sim: ${total.failed} of ${total.count} seeds failed (seeds ${from} to ${from + seeds - 1}), ${s.toFixed(1)} s, ` +
-      `${jobs} jobs, ${Math.round(total.steps / s)} events/s`,
+    `sim: ${total.failed} of ${total.count} seeds failed${byKind === '' ? '' : ` (${byKind})`} ` +
+      `(seeds ${from} to ${from + seeds - 1}), ${s.toFixed(1)} s, ${jobs} jobs, ${Math.round(total.steps / s)} events/s`,
   )
   process.exit(total.failed > 0 ? 1 : 0)
 }

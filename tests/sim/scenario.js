@@ -7,7 +7,7 @@
 // the virtual clock until the workload ends. A run fails when the workload fails, when nothing
 // is left to happen while it waits (a stall), when it runs past its virtual time, when a driver
 // invariant or anything else throws, or when either side still holds streams afterwards.
-const { QUICSocket, QUICServer, QUICClient, events } = require('../../index.js')
+const { QUICSocket, QUICServer, QUICClient, events, errors } = require('../../index.js')
 const ConnectionDriver = require('../../src/ConnectionDriver.js')
 const fixtures = require('../helpers/fixtures.js')
 const { prng } = require('../helpers/lossy-relay.js')
@@ -141,11 +141,28 @@ async function runSeed(seed, opts = {}) {
   })
   const outcome = await clock.runUntil(workload, RUN_MS)
   let why = ''
-  if (outcome === 'stalled') why = `stalled at ${clock.t.toFixed(1)} ms: nothing scheduled while the workload waits`
-  else if (outcome === 'limit') why = `still running after ${RUN_MS / 1000} virtual s`
-  else if (outcome === 'steps') why = `busy: ${clock.steps} events by ${clock.t.toFixed(1)} virtual ms`
-  else if (outcome === 'error') why = `threw: ${errorText(clock.error)}`
-  else if (failure !== undefined) why = errorText(failure)
+  /** What kind of failure: a stall, a busy loop, a broken invariant (or any other throw), the
+   *  workload's own check, or `network`: the connection timed out (the network defeated it,
+   *  and the library said so). */
+  let kind = ''
+  if (outcome === 'stalled') {
+    why = `stalled at ${clock.t.toFixed(1)} ms: nothing scheduled while the workload waits`
+    kind = 'stall'
+  } else if (outcome === 'limit') {
+    why = `still running after ${RUN_MS / 1000} virtual s`
+    kind = 'stall'
+  } else if (outcome === 'steps') {
+    why = `busy: ${clock.steps} events by ${clock.t.toFixed(1)} virtual ms`
+    kind = 'busy'
+  } else if (outcome === 'error') {
+    why = `threw: ${errorText(clock.error)}`
+    kind = 'threw'
+  } else if (failure !== undefined) {
+    why = errorText(failure)
+    const timedOut =
+      failure instanceof errors.ErrorQUICConnectionIdleTimeout || failure instanceof errors.ErrorQUICClientCreateTimeout
+    kind = timedOut ? 'network' : 'workload'
+  }
   const report =
     why === ''
       ? ''
@@ -155,7 +172,7 @@ async function runSeed(seed, opts = {}) {
           `  server ${describeConnection(serverConn)}`,
           `  network ${JSON.stringify(net.stats)}`,
         ].join('\n')
-  const result = { seed, ok: why === '', why, report, virtualMs: clock.t, steps: clock.steps }
+  const result = { seed, ok: why === '', kind, why, report, virtualMs: clock.t, steps: clock.steps }
   // Both sides go, on the same clock, whatever state the run left them in.
   const teardown = (async () => {
     await client?.destroy({ force: true }).catch(() => {})
