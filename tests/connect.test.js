@@ -144,6 +144,8 @@ test('TLS: an unknown CA fails the client with ErrorQUICConnectionLocalTLS; the 
   await assert.rejects(connect(t, server.port, { config: { ca: fixtures.ca2 } }), (e) => {
     assert.ok(e instanceof errors.ErrorQUICConnectionLocalTLS, String(e))
     assert.equal(/** @type {any} */ (e).data.errorCode, 0x100 + 48)
+    // The alert in words beside the code: what to fix, not only a number.
+    assert.match(String(/** @type {Error} */ (e).message), /code 304 \(TLS alert 48: unknown CA/)
     return true
   })
   assert.equal(accepted, 0)
