@@ -338,6 +338,8 @@ export class QUICConnection extends EventTarget {
   getConnectionError(): errors.ErrorQUICConnection | undefined
   getRemoteCertsChain(): Array<Uint8Array>
   getLocalCACertsChain(): Array<Uint8Array>
+  /** This side's own certificates (`config.cert`), DER, leaf first. */
+  getLocalCertsChain(): Array<Uint8Array>
   meta(): ConnectionMetadata
   destroyStreams(reason?: any): void
 }

@@ -90,6 +90,8 @@ class QUICConnection extends QUICEventTarget {
     this.error = undefined
     /** @type {Uint8Array[] | undefined} */
     this.caDER = undefined
+    /** @type {Uint8Array[] | undefined} */
+    this.certDER = undefined
     const started = utils.promise()
     this.startedP = started.p
     this.resolveStarted = started.resolveP
@@ -294,6 +296,12 @@ class QUICConnection extends QUICEventTarget {
     return this.caDER
   }
 
+  /** This side's own certificates (`config.cert`), DER, leaf first (parsed once). */
+  certChainDER() {
+    if (this.certDER === undefined) this.certDER = utils.parseCertificates(this.config.cert)
+    return this.certDER
+  }
+
   /**
    * A new local stream, returned at once. Past the peer's MAX_STREAMS limit it waits for credit
    * (its reads and writes wait too) instead of failing; no stream id is ever skipped.
@@ -446,7 +454,7 @@ class QUICConnection extends QUICEventTarget {
       localPort: this.localPort,
       remoteHost: this.remoteHost,
       remotePort: this.remotePort,
-      localCertsChain: [],
+      localCertsChain: this.certChainDER(),
       localCACertsChain: this.caChainDER(),
       remoteCertsChain: this.native.peerCertChain() ?? [],
     }
@@ -458,6 +466,11 @@ class QUICConnection extends QUICEventTarget {
 
   getLocalCACertsChain() {
     return this.caChainDER()
+  }
+
+  /** This side's certificates, DER, leaf first (as 2.x). */
+  getLocalCertsChain() {
+    return this.certChainDER()
   }
 
   getConnectionError() {

@@ -35,6 +35,11 @@ test('IPv4: connect, echo, metadata', async (t) => {
   assert.equal(meta.remotePort, server.port)
   assert.equal(meta.remoteCertsChain.length, 1)
   assert.equal(client.connection.type, 'client')
+  // As 2.x: each side's own chain is there too; the server's is what the client received.
+  const serverConn = [...server.connections][0]
+  assert.equal(serverConn.getLocalCertsChain().length, 1)
+  assert.ok(Buffer.from(serverConn.meta().localCertsChain[0]).equals(Buffer.from(meta.remoteCertsChain[0])))
+  assert.deepEqual(client.connection.getLocalCertsChain(), [], 'a client without a certificate has none')
 })
 
 test('IPv6: connect over ::1', async (t) => {
