@@ -100,7 +100,6 @@ class ConnectionDriver {
     this.destGeneration = -1
     /** @type {{ host: string, port: number }[]} */
     this.dests = []
-    /** @type {unknown[][] | null} */
     /** The invariant's checker and the recent events it reports (checking mode only). */
     this.checker = ConnectionDriver.checking ? new DriverCheck(this) : null
     /** Packets the last flush sent. */

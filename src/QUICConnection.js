@@ -227,7 +227,7 @@ class QUICConnection extends QUICEventTarget {
    * the user. `flags` as `flush` returns them (`-1`: ask the native side).
    */
   settle(flags = -1) {
-    if (this.table.onSettled != null) this.table.checkSettled()
+    this.table.checkSettled()
     if (flags < 0) flags = (this.native.isDraining() ? DRAINING : 0) | (this.native.isClosed() ? CLOSED : 0)
     // Draining (after a CONNECTION_CLOSE either way) means it is over for the user at once.
     if (this.state !== 'stopped' && flags !== 0) this.finish()
@@ -308,7 +308,7 @@ class QUICConnection extends QUICEventTarget {
    * @param {'bidi' | 'uni'} [type]
    */
   newStream(type = 'bidi') {
-    if (this.state !== 'running' && this.state !== 'starting') throw new errors.ErrorQUICConnectionNotRunning()
+    this.assertOpen()
     return this.table.newStream(type)
   }
 
@@ -320,8 +320,13 @@ class QUICConnection extends QUICEventTarget {
    */
   async openStream(type = 'bidi', { signal } = {}) {
     signal?.throwIfAborted()
-    if (this.state !== 'running' && this.state !== 'starting') throw new errors.ErrorQUICConnectionNotRunning()
+    this.assertOpen()
     return this.table.openStream(type, signal)
+  }
+
+  /** Throws unless the connection can open streams (starting or running). */
+  assertOpen() {
+    if (this.state !== 'running' && this.state !== 'starting') throw new errors.ErrorQUICConnectionNotRunning()
   }
 
   /** @internal Both halves of a stream ended. @param {import('./QUICStream.js')} s */
@@ -390,8 +395,6 @@ class QUICConnection extends QUICEventTarget {
     if (this.state === 'stopped') return
     const wasStarting = this.state === 'starting'
     this.state = 'stopped'
-    // A graceful stop waiting for the streams waits no more: the connection is over.
-    this.table.onSettled?.()
     const err = cause ?? closeError(this.native)
     this.error = err
     this.table.failAll(err ?? new errors.ErrorQUICStreamDestroyed('the connection closed'))

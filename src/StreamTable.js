@@ -198,8 +198,13 @@ class StreamTable {
     })
   }
 
-  /** The connection ended: every stream, held, waiting or unannounced, fails with `err`. @param {Error} err */
+  /**
+   * The connection ended: a graceful stop waits no more, and every stream, held, waiting or
+   * unannounced, fails with `err`.
+   * @param {Error} err
+   */
   failAll(err) {
+    this.onSettled?.()
     const all = [...this.streams.values(), ...this.pendingBidi, ...this.pendingUni, ...this.early]
     this.pendingBidi = []
     this.pendingUni = []

@@ -30,6 +30,13 @@ async function resolveHost(host, resolve = resolveHostname) {
 }
 
 /**
+ * An IPv6 address in its one canonical spelling, bracketed (`[::ffff:7f00:1]` for both
+ * `::ffff:127.0.0.1` and `0:0::ffff:7f00:1`): the URL parser's.
+ * @param {string} ip
+ */
+const canonicalIPv6 = (ip) => new URL(`http://[${ip}]/`).hostname
+
+/**
  * A wildcard address as a target means this host, as in 2.x: `0.0.0.0` → `127.0.0.1`, `::` →
  * `::1`, `::ffff:0.0.0.0` → `::ffff:127.0.0.1`. Other addresses are returned as they are.
  * @param {string} ip
@@ -37,8 +44,7 @@ async function resolveHost(host, resolve = resolveHostname) {
 function wildcardToLoopback(ip) {
   if (ip === '0.0.0.0') return '127.0.0.1'
   if (!net.isIPv6(ip)) return ip
-  // The URL parser writes every IPv6 form canonically.
-  const canonical = new URL(`http://[${ip}]/`).hostname
+  const canonical = canonicalIPv6(ip)
   if (canonical === '[::]') return '::1'
   if (canonical === '[::ffff:0:0]') return '::ffff:127.0.0.1'
   return ip
@@ -59,8 +65,7 @@ function checkPort(port) {
  */
 function fromIPv4Mapped(ip) {
   if (!net.isIPv6(ip)) return null
-  // The URL parser writes every form canonically: [::ffff:7f00:1].
-  const m = /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(new URL(`http://[${ip}]/`).hostname)
+  const m = /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(canonicalIPv6(ip))
   if (m == null) return null
   const hi = Number.parseInt(m[1], 16)
   const lo = Number.parseInt(m[2], 16)
