@@ -49,14 +49,7 @@ fn retry_with_a_valid_token_completes_the_handshake() {
     let mut server =
         Connection::accept_raw(&mut sc, &hdr2.dcid, Some(&odcid), &saddr, &caddr).unwrap();
     server.recv_raw(&mut out[..len], &caddr, None).unwrap();
-    for _ in 0..MAX_ROUNDS {
-        if flight(&mut server, &mut client, &saddr, &|_| true)
-            + flight(&mut client, &mut server, &caddr, &|_| true)
-            == 0
-        {
-            break;
-        }
-    }
+    exchange(&mut server, &mut client, &saddr, &caddr);
     assert!(client.inner().is_established() && server.inner().is_established());
 }
 
@@ -118,14 +111,7 @@ fn client_with_unknown_version_recovers_through_version_negotiation() {
     assert_eq!(hdr.version, quiche::PROTOCOL_VERSION);
     let mut server = Connection::accept_raw(&mut sc, &[4u8; 20], None, &saddr, &caddr).unwrap();
     server.recv_raw(&mut out[..len], &caddr, None).unwrap();
-    for _ in 0..MAX_ROUNDS {
-        if flight(&mut server, &mut client, &saddr, &|_| true)
-            + flight(&mut client, &mut server, &caddr, &|_| true)
-            == 0
-        {
-            break;
-        }
-    }
+    exchange(&mut server, &mut client, &saddr, &caddr);
     assert!(client.inner().is_established());
 }
 
@@ -283,14 +269,7 @@ fn session_resumption_with_a_ticket() {
     let ev = server.poll_raw();
     assert_eq!(ev.opened, vec![0.0]);
     assert_eq!(read_all(&mut server, 0), (b"early".to_vec(), true));
-    for _ in 0..MAX_ROUNDS {
-        if flight(&mut server, &mut client, &p.saddr, &|_| true)
-            + flight(&mut client, &mut server, &p.caddr, &|_| true)
-            == 0
-        {
-            break;
-        }
-    }
+    exchange(&mut server, &mut client, &p.saddr, &p.caddr);
     assert!(client.inner().is_resumed());
 }
 

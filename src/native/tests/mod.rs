@@ -112,6 +112,18 @@ fn flight(
     }
 }
 
+/// Exchanges packets between `server` and `client`, the server's first, until neither has
+/// anything to send (bounded).
+fn exchange(server: &mut Connection, client: &mut Connection, saddr: &[u8], caddr: &[u8]) {
+    for _ in 0..MAX_ROUNDS {
+        if flight(server, client, saddr, &|_| true) + flight(client, server, caddr, &|_| true) == 0
+        {
+            return;
+        }
+    }
+    panic!("the connections did not settle in {MAX_ROUNDS} rounds");
+}
+
 impl Pipe {
     fn new(client_opts: &ConfigOptions, server_opts: &ConfigOptions) -> Pipe {
         Pipe::with_name(client_opts, server_opts, Some("localhost"))
