@@ -26,6 +26,10 @@ const FOUND = [
   // quiche's send() said Done while a Handshake-space probe was ready; the next call sent it
   // (patches/quiche-0.30.0-send-done-early.patch).
   8580,
+  // A client whose handshake was complete but not confirmed (HANDSHAKE_DONE lost) probed only in
+  // Handshake packets, which the server could no longer read; after a NAT rebinding the
+  // connection ended at its idle timeout (patches/quiche-0.30.0-unconfirmed-probe-1rtt.patch).
+  8989, 45067, 45402, 46446, 52108, 56825, 62953, 65374, 67709, 73556, 90883,
 ]
 
 /** Runs seeds in order; returns the failures' reports. @param {Iterable<number>} seeds */
