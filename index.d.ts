@@ -62,6 +62,22 @@ export declare const native: typeof binding & {
   readonly CongestionControlAlgorithm: CodeTable<'Reno' | 'CUBIC' | 'BBR'>
   readonly Shutdown: CodeTable<'Read' | 'Write'>
   readonly Type: CodeTable<'Initial' | 'Retry' | 'Handshake' | 'ZeroRTT' | 'VersionNegotiation' | 'Short'>
+  /** 2.x's `native.quiche`: its constants and code tables (not its raw classes). */
+  readonly quiche: {
+    readonly MAX_CONN_ID_LEN: number
+    readonly MIN_CLIENT_INITIAL_LEN: number
+    readonly PROTOCOL_VERSION: number
+    readonly MAX_DATAGRAM_SIZE: number
+    readonly MAX_UDP_PACKET_SIZE: number
+    readonly MAX_STREAM_WINDOW: number
+    readonly MAX_CONNECTION_WINDOW: number
+    readonly CRYPTO_ERROR_START: number
+    readonly CRYPTO_ERROR_STOP: number
+    readonly ConnectionErrorCode: (typeof native)['ConnectionErrorCode']
+    readonly CongestionControlAlgorithm: (typeof native)['CongestionControlAlgorithm']
+    readonly Shutdown: (typeof native)['Shutdown']
+    readonly Type: (typeof native)['Type']
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -135,6 +151,43 @@ export type QUICServerConfigInput = Partial<QUICConfig> & { key: PEMInput; cert:
 export type StreamReasonToCode = (type: 'read' | 'write', reason?: any) => number
 export type StreamCodeToReason = (type: 'read' | 'write', code: number) => any
 export type ResolveHostname = (hostname: string) => string | PromiseLike<string>
+
+// 2.x's helper and branded types (its `types.ts`), for code written against 2.x.
+declare const brand: unique symbol
+/** `T` marked as a `K`: a plain `T` needs a cast (`'::1' as Host`). */
+export type Opaque<K, T> = T & { readonly [brand]: K }
+export type Class<T> = new (...args: any[]) => T
+/** A Node-style callback: an error alone, or no error and the results. */
+export type Callback<P extends Array<any> = [], R = any, E extends Error = Error> = {
+  (e: E, ...params: Partial<P>): R
+  (e?: null | undefined, ...params: P): R
+}
+export type PromiseDeconstructed<T> = {
+  p: Promise<T>
+  resolveP: (value: T | PromiseLike<T>) => void
+  rejectP: (reason?: any) => void
+}
+/** An IP address (IPv4, IPv6 or IPv4-mapped IPv6). */
+export type Host = Opaque<'Host', string>
+export type Hostname = Opaque<'Hostname', string>
+export type Port = Opaque<'Port', number>
+/** `host:port`, with an IPv6 host in brackets. */
+export type Address = Opaque<'Address', string>
+export type RemoteInfo = { host: Host; port: Port }
+/** 2.x's client crypto: accepted and unused (quiche draws its own random bytes). */
+export type ClientCryptoOps = { randomBytes(data: ArrayBuffer): Promise<void> }
+/** 2.x's server crypto: accepted and unused (Retry tokens are signed natively with `key`). */
+export type ServerCryptoOps = {
+  sign(key: ArrayBuffer, data: ArrayBuffer): Promise<ArrayBuffer>
+  verify(key: ArrayBuffer, data: ArrayBuffer, sig: ArrayBuffer): Promise<boolean>
+}
+export type QUICClientCrypto = { ops: ClientCryptoOps }
+export type QUICServerCrypto = { key: ArrayBuffer; ops: ServerCryptoOps }
+export type ConnectionId = Opaque<'ConnectionId', Buffer>
+/** A connection id as lowercase hex. */
+export type ConnectionIdString = Opaque<'ConnectionIdString', string>
+export type StreamId = Opaque<'StreamId', number>
+export type QUICStreamMap = Map<StreamId, QUICStream>
 
 /** What the `logger` options take: `@matrixai/logger`'s Logger, or anything shaped like it. */
 export interface QUICLogger {
@@ -372,6 +425,8 @@ export class QUICStream extends EventTarget implements ReadableWritablePair<Uint
   readonly closed: boolean
   readonly destroyed: boolean
   readonly meta: ConnectionMetadata
+  /** The connection's logger's child for this stream. */
+  readonly logger: QUICLogger
   destroy(opts?: { force?: boolean; reason?: any }): Promise<void>
   cancel(reason?: any): void
   /**
@@ -546,15 +601,89 @@ export namespace events {
   class EventQUICStreamSend extends EventQUICStream {}
 }
 
+/** 2.x's helpers, and 3.0's own (last). */
 export namespace utils {
-  function resolveHostname(hostname: string): Promise<string>
-  function resolveHost(host: string, resolve?: ResolveHostname): Promise<string>
-  function checkPort(port: unknown): number
-  function toSocketFamily(ip: string, type: 'ipv4' | 'ipv6' | 'ipv4&ipv6'): string
+  const textEncoder: TextEncoder
+  const textDecoder: TextDecoder
+  /** Throws ErrorQUICUndefinedBehaviour. */
+  function never(message: string): never
+  function yieldMicro(): Promise<void>
+  /** A Node-style callback function as one returning a promise (one result, or an array of them). */
+  function promisify(f: (...args: any[]) => unknown): (...params: any[]) => Promise<any>
+  function promise<T = void>(): PromiseDeconstructed<T>
+  /** A Buffer over the same memory, no copy. */
+  function bufferWrap(array: ArrayBuffer | ArrayBufferView, offset?: number, length?: number): Buffer
+  function isIPv4(host: string): host is Host
+  /** IPv4-mapped IPv6 addresses included. */
+  function isIPv6(host: string): host is Host
+  /** `::ffff:127.0.0.1` or `::ffff:7f00:1`. */
+  function isIPv4MappedIPv6(host: string): host is Host
+  function isIPv4MappedIPv6Hex(host: string): host is Host
+  function isIPv4MappedIPv6Dec(host: string): host is Host
+  /** Throws TypeError for a non-IPv4 address. */
+  function toIPv4MappedIPv6Dec(host: string): Host
+  /** Throws TypeError for a non-IPv4 address. */
+  function toIPv4MappedIPv6Hex(host: string): Host
+  /** The dotted IPv4 address in either spelling; throws TypeError for anything else. */
+  function fromIPv4MappedIPv6(host: string): Host
+  function isHostWildcard(host: string): boolean
+  /** IPv4 in any spelling → dotted IPv4; IPv6 as it is; throws TypeError for a non-address. */
+  function toCanonicalIP(host: string): Host
+  /** A wildcard target → this host's loopback; other addresses as they are. */
+  function resolvesZeroIP(host: string): Host
+  /** The OS's resolver, first address. */
+  function resolveHostname(hostname: string): Promise<Host>
+  /** An IP address and its socket type; ErrorQUICHostInvalid if `host` does not resolve to one. */
+  function resolveHost(host: string, resolveHostname?: ResolveHostname): Promise<[Host, 'udp4' | 'udp6']>
+  function isPort(port: unknown): port is Port
+  /** Throws ErrorQUICPortInvalid. */
+  function toPort(port: unknown): Port
+  /** `host:port`, an IPv6 host in brackets. */
+  function buildAddress(host: string, port?: number): string
+  /** The address a socket sends to for a target; throws `errorClass` if it cannot reach it. */
+  function validateTarget(
+    socketHost: string,
+    socketType: 'ipv4' | 'ipv6' | 'ipv4&ipv6',
+    targetHost: string,
+    targetUdpType: 'udp4' | 'udp6',
+    errorClass: Class<Error>,
+  ): Host
+  /** Each PEM as a string ending in one newline. */
+  function collectPEMs(pems?: PEMInput): Array<string>
+  function pemToDER(pem: string): Uint8Array
+  function derToPEM(der: Uint8Array): string
+  /** `Name: description - message`. */
+  function formatError(error: Error): string
+  function encodeConnectionId(connId: Uint8Array): ConnectionIdString
+  function decodeConnectionId(connIdString: string): ConnectionId
+  function isStreamClientInitiated(streamId: number): boolean
+  function isStreamServerInitiated(streamId: number): boolean
+  function isStreamBidirectional(streamId: number): boolean
+  function isStreamUnidirectional(streamId: number): boolean
+  /** The peer's STOP_SENDING code if `e` is the error it caused, else false. */
+  function isStreamStopped(e: unknown): number | false
+  /** The peer's RESET_STREAM code if `e` is the error it caused, else false. */
+  function isStreamReset(e: unknown): number | false
+  /** Raises the listener count past which Node warns (default 100 000). */
+  function setMaxListeners(target: EventTarget | import('node:events').EventEmitter, limit?: number): void
+  /** An IPv6 address in its canonical spelling, bracketed. */
+  function canonicalIPv6(ip: string): string
+  /** The IPv4 address an IPv4-mapped IPv6 address stands for, or null. */
+  function fromIPv4Mapped(ip: string): string | null
+  /** The address a socket of `type` bound to `socketHost` sends to for `ip`. */
+  function toSocketFamily(
+    ip: string,
+    type: 'ipv4' | 'ipv6' | 'ipv4&ipv6',
+    socketHost: string,
+    invalid: new (message?: string) => Error,
+  ): string
+  /** An IP literal for `host`, resolving names. */
+  function resolveHostIP(host: string, resolve?: ResolveHostname): Promise<string>
+  /** The certificates in PEM input, DER. */
+  function parseCertificates(pem: PEMInput | undefined): Array<Uint8Array>
   function encodeAddress(ip: string, port: number): Buffer
   const reasonToCode: StreamReasonToCode
   const codeToReason: StreamCodeToReason
-  function promise<T>(): { p: Promise<T>; resolveP: (v: T) => void; rejectP: (e: unknown) => void }
 }
 
 /**

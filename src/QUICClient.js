@@ -15,6 +15,7 @@ const config = require('./config.js')
 const { createNativeConfig } = require('./native-options.js')
 const QUICSocket = require('./QUICSocket.js')
 const QUICConnection = require('./QUICConnection.js')
+const { registerLifecycle } = require('./async-init.js')
 
 /** Native configs by their options: building one with the system trust store takes ~10 ms. */
 const configCache = new Map()
@@ -75,7 +76,7 @@ class QUICClient extends QUICEventTarget {
     signal.throwIfAborted()
     const cfg = config.mergeConfig(config.clientDefault, opts.config)
     const nativeConfig = cachedNativeConfig(config.toNativeOptions(cfg))
-    utils.checkPort(opts.port)
+    utils.toPort(opts.port)
     const shared = opts.socket != null
     const logger = loggerFor(opts.logger, null, 'QUICClient')
     logger.info('Create QUICClient')
@@ -85,8 +86,8 @@ class QUICClient extends QUICEventTarget {
       new QUICSocket({ resolveHostname: opts.resolveHostname, logger: loggerFor(null, logger, 'QUICSocket') })
     if (shared && !socket.running) throw new errors.ErrorQUICClientSocketNotRunning()
     const resolve = opts.resolveHostname ?? socket.resolveHostname
-    const resolved = await utils.resolveHost(opts.host, resolve)
-    const ip = utils.wildcardToLoopback(resolved)
+    const resolved = await utils.resolveHostIP(opts.host, resolve)
+    const ip = utils.resolvesZeroIP(resolved)
     if (!shared) {
       const localHost = opts.localHost ?? (ip.includes(':') ? '::' : '0.0.0.0')
       await socket.start({
@@ -228,5 +229,8 @@ class QUICClient extends QUICEventTarget {
     this.resolveClosedP(undefined)
   }
 }
+
+// 2.x's `[running]` / `[destroyed]` / `[status]` (src/async-init.js).
+registerLifecycle(QUICClient, { destroyed: (c) => c.closed })
 
 module.exports = QUICClient

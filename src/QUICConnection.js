@@ -18,6 +18,7 @@ const QUICConnectionId = require('./QUICConnectionId.js')
 const ConnectionDriver = require('./ConnectionDriver.js')
 const ConnectionPoll = require('./ConnectionPoll.js')
 const closeError = require('./close-error.js')
+const { registerLifecycle } = require('./async-init.js')
 
 /** The longest a stop waits for its CONNECTION_CLOSE to get past a full congestion window. */
 const CLOSE_SEND_WAIT = 1000
@@ -485,5 +486,11 @@ class QUICConnection extends QUICEventTarget {
     for (const s of this.streams.values()) s.cancel(reason)
   }
 }
+
+// 2.x's `[running]` / `[destroyed]` / `[status]` (src/async-init.js).
+registerLifecycle(QUICConnection, {
+  running: (c) => c.state === 'running' || c.state === 'stopping',
+  status: (c) => (c.state === 'starting' || c.state === 'stopping' ? c.state : null),
+})
 
 module.exports = QUICConnection

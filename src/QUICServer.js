@@ -15,6 +15,7 @@ const config = require('./config.js')
 const { createNativeConfig } = require('./native-options.js')
 const QUICSocket = require('./QUICSocket.js')
 const QUICConnection = require('./QUICConnection.js')
+const { registerLifecycle } = require('./async-init.js')
 
 /** RFC 9000 §14.1: a client's first Initial is padded to at least 1200 bytes. */
 const MIN_INITIAL_SIZE = 1200
@@ -250,5 +251,8 @@ class QUICServer extends QUICEventTarget {
     )
   }
 }
+
+// 2.x's `[running]` / `[destroyed]` / `[status]` (src/async-init.js).
+registerLifecycle(QUICServer, { running: (s) => s._running })
 
 module.exports = QUICServer

@@ -15,6 +15,7 @@ const events = require('./events.js')
 const QUICEventTarget = require('./QUICEventTarget.js')
 const utils = require('./utils.js')
 const native = require('./native.js')
+const { registerLifecycle, lifecycleSymbolsReady } = require('./async-init.js')
 
 /** Length of every connection id this library issues; short headers are routed by it. */
 const CID_LENGTH = 20
@@ -134,6 +135,7 @@ class QUICSocket extends QUICEventTarget {
    * @param {{ host?: string, port?: number, reuseAddr?: boolean, ipv6Only?: boolean }} [opts]
    */
   async start({ host = '::', port = 0, reuseAddr = false, ipv6Only = false } = {}) {
+    await lifecycleSymbolsReady()
     if (this._running) return
     if (this._closed) {
       // Started again after a stop, as 2.x allows: a new socket, a new closed promise.
@@ -146,8 +148,8 @@ class QUICSocket extends QUICEventTarget {
     this.emit(events.EventQUICSocketStart)
     let socket = this.givenSocket
     if (socket == null) {
-      utils.checkPort(port)
-      const ip = await utils.resolveHost(host, this.resolveHostname)
+      utils.toPort(port)
+      const ip = await utils.resolveHostIP(host, this.resolveHostname)
       const family = net.isIPv6(ip) ? 'udp6' : 'udp4'
       const created = dgram.createSocket({ type: family, reuseAddr, ipv6Only })
       socket = created
@@ -253,8 +255,8 @@ class QUICSocket extends QUICEventTarget {
    */
   async send(msg, port, host) {
     if (!this._running || this.socket == null) throw new errors.ErrorQUICSocketNotRunning()
-    utils.checkPort(port)
-    const resolved = utils.wildcardToLoopback(await utils.resolveHost(host, this.resolveHostname))
+    utils.toPort(port)
+    const resolved = utils.resolvesZeroIP(await utils.resolveHostIP(host, this.resolveHostname))
     const ip = utils.toSocketFamily(resolved, this._type, this._host, errors.ErrorQUICSocketInvalidSendAddress)
     const socket = this.socket
     return new Promise((resolve, reject) => {
@@ -466,5 +468,8 @@ class QUICSocket extends QUICEventTarget {
 }
 
 QUICSocket.CID_LENGTH = CID_LENGTH
+
+// 2.x's `[running]` / `[destroyed]` / `[status]` (src/async-init.js).
+registerLifecycle(QUICSocket, { running: (s) => s.running })
 
 module.exports = QUICSocket

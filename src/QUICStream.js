@@ -14,10 +14,20 @@ const events = require('./events.js')
 const QUICEventTarget = require('./QUICEventTarget.js')
 const { StreamReceiver, RecvState } = require('./StreamReceiver.js')
 const { StreamSender, SendState, DONE } = require('./StreamSender.js')
+const { registerLifecycle } = require('./async-init.js')
+const { loggerFor } = require('./logger.js')
 
 /** @typedef {{ resolve: (v?: unknown) => void, reject: (e: unknown) => void }} Waiter */
 
 class QUICStream extends QUICEventTarget {
+  /**
+   * @internal Every stream is made here (2.x's name: a spy on it sees each one).
+   * @param {ConstructorParameters<typeof QUICStream>[0]} opts
+   */
+  static createQUICStream(opts) {
+    return new QUICStream(opts)
+  }
+
   /**
    * @internal Created by QUICConnection (`newStream` or a peer's stream).
    * @param {{ connection: import('./QUICConnection.js'), initiated: 'local' | 'peer',
@@ -33,6 +43,8 @@ class QUICStream extends QUICEventTarget {
     /** The stream id; undefined while a local stream waits for the peer's MAX_STREAMS credit. @type {number | undefined} */
     this.streamId = streamId
     this._destroyed = false
+    /** @type {import('./logger.js').Logger | null} */
+    this._logger = null
     // The promises below are made when first asked for: most streams never need them.
     /** @type {Promise<void> | null} */
     this._openedP = null
@@ -94,6 +106,12 @@ class QUICStream extends QUICEventTarget {
 
   get closed() {
     return this.receiver.closed && this.sender.closed
+  }
+
+  /** The connection's logger's child for this stream, made when first asked for. */
+  get logger() {
+    this._logger ??= loggerFor(null, this.connection.logger, `QUICStream ${this.streamId ?? 'pending'}`)
+    return this._logger
   }
 
   get destroyed() {
@@ -343,5 +361,8 @@ class QUICStream extends QUICEventTarget {
     this.closedWaiter = null
   }
 }
+
+// 2.x's `[running]` / `[destroyed]` / `[status]` (src/async-init.js).
+registerLifecycle(QUICStream, { destroyed: (s) => s.destroyed })
 
 module.exports = QUICStream

@@ -51,7 +51,7 @@ class StreamTable {
       conn.markDirty()
       return
     }
-    const s = new QUICStream({
+    const s = QUICStream.createQUICStream({
       connection: conn,
       initiated: 'peer',
       type: (id & 2) === 0 ? 'bidi' : 'uni',
@@ -105,7 +105,7 @@ class StreamTable {
     if (queue.length > 0) this.openPending(queue, bidi)
     // Ids go in order: a stream takes one now only if none waits before it.
     const id = queue.length === 0 ? conn.native.openStream(bidi) : null
-    const s = new QUICStream({ connection: conn, initiated: 'local', type, streamId: id ?? undefined })
+    const s = QUICStream.createQUICStream({ connection: conn, initiated: 'local', type, streamId: id ?? undefined })
     if (id == null) queue.push(s)
     else {
       this.streams.set(id, s)

@@ -27,54 +27,52 @@ const EventQUICServer = define(EventQUIC, 'EventQUICServer')
 const EventQUICConnection = define(EventQUIC, 'EventQUICConnection')
 const EventQUICStream = define(EventQUIC, 'EventQUICStream')
 
-const events = {
-  EventQUIC,
-  EventQUICSocket,
-  EventQUICSocketStart: define(EventQUICSocket, 'EventQUICSocketStart'),
-  EventQUICSocketStarted: define(EventQUICSocket, 'EventQUICSocketStarted'),
-  EventQUICSocketStop: define(EventQUICSocket, 'EventQUICSocketStop'),
-  EventQUICSocketStopped: define(EventQUICSocket, 'EventQUICSocketStopped'),
-  /** A socket error (detail: ErrorQUICSocketInternal); the socket stays up unless it closed. */
-  EventQUICSocketError: define(EventQUICSocket, 'EventQUICSocketError'),
-  EventQUICSocketClose: define(EventQUICSocket, 'EventQUICSocketClose'),
-  EventQUICClient,
-  EventQUICClientDestroy: define(EventQUICClient, 'EventQUICClientDestroy'),
-  EventQUICClientDestroyed: define(EventQUICClient, 'EventQUICClientDestroyed'),
-  EventQUICClientError: define(EventQUICClient, 'EventQUICClientError'),
-  EventQUICClientErrorSend: define(EventQUICClient, 'EventQUICClientErrorSend'),
-  EventQUICClientClose: define(EventQUICClient, 'EventQUICClientClose'),
-  EventQUICServer,
-  /** A new connection, established and verified (detail: QUICConnection). */
-  EventQUICServerConnection: define(EventQUICServer, 'EventQUICServerConnection'),
-  EventQUICServerStart: define(EventQUICServer, 'EventQUICServerStart'),
-  EventQUICServerStarted: define(EventQUICServer, 'EventQUICServerStarted'),
-  EventQUICServerStop: define(EventQUICServer, 'EventQUICServerStop'),
-  EventQUICServerStopped: define(EventQUICServer, 'EventQUICServerStopped'),
-  EventQUICServerError: define(EventQUICServer, 'EventQUICServerError'),
-  EventQUICServerClose: define(EventQUICServer, 'EventQUICServerClose'),
-  EventQUICConnection,
-  EventQUICConnectionStart: define(EventQUICConnection, 'EventQUICConnectionStart'),
-  EventQUICConnectionStarted: define(EventQUICConnection, 'EventQUICConnectionStarted'),
-  EventQUICConnectionStop: define(EventQUICConnection, 'EventQUICConnectionStop'),
-  EventQUICConnectionStopped: define(EventQUICConnection, 'EventQUICConnectionStopped'),
-  /** The connection failed (detail: ErrorQUICConnectionLocal / Peer / IdleTimeout / Internal). */
-  EventQUICConnectionError: define(EventQUICConnection, 'EventQUICConnectionError'),
-  /** The connection is closed (detail: the error, or undefined for a clean close). */
-  EventQUICConnectionClose: define(EventQUICConnection, 'EventQUICConnectionClose'),
-  /** A stream the peer opened (detail: QUICStream). */
-  EventQUICConnectionStream: define(EventQUICConnection, 'EventQUICConnectionStream'),
-  EventQUICConnectionSend: define(EventQUICConnection, 'EventQUICConnectionSend'),
-  /** DATAGRAM frames received (detail: Array<Buffer>), one event per batch. */
-  EventQUICConnectionDatagram: define(EventQUICConnection, 'EventQUICConnectionDatagram'),
-  /** The peer's address changed, e.g. NAT rebinding (detail: { host, port }). */
-  EventQUICConnectionPeerMigrated: define(EventQUICConnection, 'EventQUICConnectionPeerMigrated'),
-  EventQUICStream,
-  EventQUICStreamDestroy: define(EventQUICStream, 'EventQUICStreamDestroy'),
-  EventQUICStreamDestroyed: define(EventQUICStream, 'EventQUICStreamDestroyed'),
-  EventQUICStreamError: define(EventQUICStream, 'EventQUICStreamError'),
-  EventQUICStreamCloseRead: define(EventQUICStream, 'EventQUICStreamCloseRead'),
-  EventQUICStreamCloseWrite: define(EventQUICStream, 'EventQUICStreamCloseWrite'),
-  EventQUICStreamSend: define(EventQUICStream, 'EventQUICStreamSend'),
-}
-
-module.exports = events
+// One assignment a name, so that ESM named imports (`import { EventQUICServerConnection } from
+// '@matrixai/quic/events.js'`) find them.
+exports.EventQUIC = EventQUIC
+exports.EventQUICSocket = EventQUICSocket
+exports.EventQUICSocketStart = define(EventQUICSocket, 'EventQUICSocketStart')
+exports.EventQUICSocketStarted = define(EventQUICSocket, 'EventQUICSocketStarted')
+exports.EventQUICSocketStop = define(EventQUICSocket, 'EventQUICSocketStop')
+exports.EventQUICSocketStopped = define(EventQUICSocket, 'EventQUICSocketStopped')
+/** A socket error (detail: ErrorQUICSocketInternal); the socket stays up unless it closed. */
+exports.EventQUICSocketError = define(EventQUICSocket, 'EventQUICSocketError')
+exports.EventQUICSocketClose = define(EventQUICSocket, 'EventQUICSocketClose')
+exports.EventQUICClient = EventQUICClient
+exports.EventQUICClientDestroy = define(EventQUICClient, 'EventQUICClientDestroy')
+exports.EventQUICClientDestroyed = define(EventQUICClient, 'EventQUICClientDestroyed')
+exports.EventQUICClientError = define(EventQUICClient, 'EventQUICClientError')
+exports.EventQUICClientErrorSend = define(EventQUICClient, 'EventQUICClientErrorSend')
+exports.EventQUICClientClose = define(EventQUICClient, 'EventQUICClientClose')
+exports.EventQUICServer = EventQUICServer
+/** A new connection, established and verified (detail: QUICConnection). */
+exports.EventQUICServerConnection = define(EventQUICServer, 'EventQUICServerConnection')
+exports.EventQUICServerStart = define(EventQUICServer, 'EventQUICServerStart')
+exports.EventQUICServerStarted = define(EventQUICServer, 'EventQUICServerStarted')
+exports.EventQUICServerStop = define(EventQUICServer, 'EventQUICServerStop')
+exports.EventQUICServerStopped = define(EventQUICServer, 'EventQUICServerStopped')
+exports.EventQUICServerError = define(EventQUICServer, 'EventQUICServerError')
+exports.EventQUICServerClose = define(EventQUICServer, 'EventQUICServerClose')
+exports.EventQUICConnection = EventQUICConnection
+exports.EventQUICConnectionStart = define(EventQUICConnection, 'EventQUICConnectionStart')
+exports.EventQUICConnectionStarted = define(EventQUICConnection, 'EventQUICConnectionStarted')
+exports.EventQUICConnectionStop = define(EventQUICConnection, 'EventQUICConnectionStop')
+exports.EventQUICConnectionStopped = define(EventQUICConnection, 'EventQUICConnectionStopped')
+/** The connection failed (detail: ErrorQUICConnectionLocal / Peer / IdleTimeout / Internal). */
+exports.EventQUICConnectionError = define(EventQUICConnection, 'EventQUICConnectionError')
+/** The connection is closed (detail: the error, or undefined for a clean close). */
+exports.EventQUICConnectionClose = define(EventQUICConnection, 'EventQUICConnectionClose')
+/** A stream the peer opened (detail: QUICStream). */
+exports.EventQUICConnectionStream = define(EventQUICConnection, 'EventQUICConnectionStream')
+exports.EventQUICConnectionSend = define(EventQUICConnection, 'EventQUICConnectionSend')
+/** DATAGRAM frames received (detail: Array<Buffer>), one event per batch. */
+exports.EventQUICConnectionDatagram = define(EventQUICConnection, 'EventQUICConnectionDatagram')
+/** The peer's address changed, e.g. NAT rebinding (detail: { host, port }). */
+exports.EventQUICConnectionPeerMigrated = define(EventQUICConnection, 'EventQUICConnectionPeerMigrated')
+exports.EventQUICStream = EventQUICStream
+exports.EventQUICStreamDestroy = define(EventQUICStream, 'EventQUICStreamDestroy')
+exports.EventQUICStreamDestroyed = define(EventQUICStream, 'EventQUICStreamDestroyed')
+exports.EventQUICStreamError = define(EventQUICStream, 'EventQUICStreamError')
+exports.EventQUICStreamCloseRead = define(EventQUICStream, 'EventQUICStreamCloseRead')
+exports.EventQUICStreamCloseWrite = define(EventQUICStream, 'EventQUICStreamCloseWrite')
+exports.EventQUICStreamSend = define(EventQUICStream, 'EventQUICStreamSend')

@@ -4,6 +4,7 @@
 // error codes (`ConnectionErrorCode`, for `stop({ isApp: false, errorCode })`), TLS alerts as
 // QUIC codes (`CryptoError`, 0x100 + the alert: what a `verifyCallback` returns to reject), and
 // the small enums beside them. Each is a TypeScript-style enum: name → number and number → name.
+// `quiche` holds 2.x's constants.
 
 /** @param {Record<string, number>} byName */
 function enumOf(byName) {
@@ -76,4 +77,24 @@ const CongestionControlAlgorithm = enumOf({ Reno: 0, CUBIC: 1, BBR: 2 })
 const Shutdown = enumOf({ Read: 0, Write: 1 })
 const Type = enumOf({ Initial: 0, Retry: 1, Handshake: 2, ZeroRTT: 3, VersionNegotiation: 4, Short: 5 })
 
-module.exports = { ConnectionErrorCode, CryptoError, CongestionControlAlgorithm, Shutdown, Type }
+/**
+ * 2.x's `native.quiche`: its constants and the tables above. 2.x's raw `Config`, `Connection`
+ * and `Header` classes are not here: 3.0's core is `native.Connection`, a different API.
+ */
+const quiche = Object.freeze({
+  MAX_CONN_ID_LEN: 20,
+  MIN_CLIENT_INITIAL_LEN: 1200,
+  PROTOCOL_VERSION: 1,
+  MAX_DATAGRAM_SIZE: 1350,
+  MAX_UDP_PACKET_SIZE: 65535,
+  MAX_STREAM_WINDOW: 16 * 1024 * 1024,
+  MAX_CONNECTION_WINDOW: 24 * 1024 * 1024,
+  CRYPTO_ERROR_START: 0x100,
+  CRYPTO_ERROR_STOP: 0x1ff,
+  ConnectionErrorCode,
+  CongestionControlAlgorithm,
+  Shutdown,
+  Type,
+})
+
+module.exports = { ConnectionErrorCode, CryptoError, CongestionControlAlgorithm, Shutdown, Type, quiche }

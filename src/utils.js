@@ -1,18 +1,20 @@
 // @ts-check
 'use strict'
-// Small helpers shared by the JS layer: addresses, host resolution, stream error codes, PEM
-// certificates.
+// The `utils` namespace: 2.x's helpers (with the IP ones from ip.js and the PEM ones from
+// pem.js), host resolution, stream ids and error codes, and the small helpers the JS layer shares.
 
 const { Buffer } = require('node:buffer')
-const crypto = require('node:crypto')
 const dns = require('node:dns')
+const events = require('node:events')
 const net = require('node:net')
 const native = require('./native.js')
-const { ErrorQUICHostInvalid, ErrorQUICPortInvalid } = require('./errors.js')
+const { ErrorQUICHostInvalid, ErrorQUICUndefinedBehaviour } = require('./errors.js')
+const ip = require('./ip.js')
+const pem = require('./pem.js')
 
 /** The default resolver: the OS's, first address (`dns.lookup`). @param {string} hostname */
 async function resolveHostname(hostname) {
-  const { address } = await dns.promises.lookup(hostname)
+  const { address } = await dns.promises.lookup(hostname, { verbatim: true })
   return address
 }
 
@@ -21,77 +23,29 @@ async function resolveHostname(hostname) {
  * @param {string} host
  * @param {(hostname: string) => string | PromiseLike<string>} [resolve]
  */
-async function resolveHost(host, resolve = resolveHostname) {
+async function resolveHostIP(host, resolve = resolveHostname) {
   const bare = host.replace(/^\[(.*)\]$/, '$1')
   if (net.isIP(bare) !== 0) return bare
-  const ip = await resolve(bare)
-  if (net.isIP(ip) === 0) throw new ErrorQUICHostInvalid(`${host} resolved to ${ip}, not an IP address`)
-  return ip
-}
-
-/**
- * An IPv6 address in its one canonical spelling, bracketed (`[::ffff:7f00:1]` for both
- * `::ffff:127.0.0.1` and `0:0::ffff:7f00:1`): the URL parser's.
- * @param {string} ip
- */
-const canonicalIPv6 = (ip) => new URL(`http://[${ip}]/`).hostname
-
-/**
- * A wildcard address as a target means this host, as in 2.x: `0.0.0.0` → `127.0.0.1`, `::` →
- * `::1`, `::ffff:0.0.0.0` → `::ffff:127.0.0.1`. Other addresses are returned as they are.
- * @param {string} ip
- */
-function wildcardToLoopback(ip) {
-  if (ip === '0.0.0.0') return '127.0.0.1'
-  if (!net.isIPv6(ip)) return ip
-  const canonical = canonicalIPv6(ip)
-  if (canonical === '[::]') return '::1'
-  if (canonical === '[::ffff:0:0]') return '::ffff:127.0.0.1'
-  return ip
-}
-
-/** @param {unknown} port */
-function checkPort(port) {
-  if (!Number.isInteger(port) || /** @type {number} */ (port) < 0 || /** @type {number} */ (port) > 65535) {
-    throw new ErrorQUICPortInvalid(`port ${String(port)} is not an integer from 0 to 65535`)
+  /** @type {string} */
+  let resolved
+  try {
+    resolved = await resolve(bare)
+  } catch (e) {
+    throw new ErrorQUICHostInvalid(`${host} did not resolve`, { cause: e })
   }
-  return /** @type {number} */ (port)
+  if (net.isIP(resolved) === 0) throw new ErrorQUICHostInvalid(`${host} resolved to ${resolved}, not an IP address`)
+  return resolved
 }
 
 /**
- * The IPv4 address an IPv4-mapped IPv6 address (`::ffff:127.0.0.1`, `::ffff:7f00:1`) stands
- * for; null for any other address.
- * @param {string} ip
+ * 2.x's form: `[ip, 'udp4' | 'udp6']` for `host`, resolving names through `resolve`.
+ * @param {string} host
+ * @param {(hostname: string) => string | PromiseLike<string>} [resolve]
+ * @returns {Promise<[string, 'udp4' | 'udp6']>}
  */
-function fromIPv4Mapped(ip) {
-  if (!net.isIPv6(ip)) return null
-  const m = /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(canonicalIPv6(ip))
-  if (m == null) return null
-  const hi = Number.parseInt(m[1], 16)
-  const lo = Number.parseInt(m[2], 16)
-  return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`
-}
-
-/**
- * The address a socket of `type` bound to `socketHost` sends to for `ip`, as 2.x has it: a
- * dual-stack socket writes IPv4 peers IPv4-mapped; an IPv4 socket takes IPv4-mapped peers as
- * IPv4 (and one bound to an IPv4-mapped address writes IPv4 peers mapped); an IPv6 socket
- * cannot reach IPv4 peers. Throws `invalid` (an error class) for a peer the socket cannot reach.
- * @param {string} ip
- * @param {'ipv4' | 'ipv6' | 'ipv4&ipv6'} type
- * @param {string} socketHost
- * @param {new (message?: string) => Error} invalid
- */
-function toSocketFamily(ip, type, socketHost, invalid) {
-  const mapped = fromIPv4Mapped(ip)
-  if (type === 'ipv4&ipv6') return net.isIPv4(ip) ? `::ffff:${ip}` : ip
-  if (type === 'ipv4') {
-    const v4 = net.isIPv4(ip) ? ip : mapped
-    if (v4 == null) throw new invalid(`an IPv4 socket cannot reach ${ip}`)
-    return fromIPv4Mapped(socketHost) != null ? `::ffff:${v4}` : v4
-  }
-  if (net.isIPv4(ip) || mapped != null) throw new invalid(`an IPv6 socket cannot reach ${ip}`)
-  return ip
+async function resolveHost(host, resolve = resolveHostname) {
+  const ip = await resolveHostIP(host, resolve)
+  return [ip, net.isIPv4(ip) ? 'udp4' : 'udp6']
 }
 
 /** @param {string} ip @param {number} port */
@@ -119,34 +73,154 @@ function promise() {
   return { p, resolveP, rejectP }
 }
 
-/**
- * The certificates in PEM input (one PEM or several, strings or bytes), DER.
- * @param {import('../index').PEMInput | undefined} pem
- * @returns {Uint8Array[]}
- */
-function parseCertificates(pem) {
-  if (pem == null) return []
-  /** @type {Uint8Array[]} */
-  const out = []
-  for (const item of Array.isArray(pem) ? pem : [pem]) {
-    const text = typeof item === 'string' ? item : Buffer.from(item).toString()
-    for (const m of text.matchAll(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g)) {
-      out.push(new crypto.X509Certificate(m[0]).raw)
-    }
-  }
-  return out
+/** Throws ErrorQUICUndefinedBehaviour: for a state that cannot happen. @param {string} message @returns {never} */
+function never(message) {
+  throw new ErrorQUICUndefinedBehaviour(message)
 }
 
-module.exports = {
+/** Resolves after the microtasks queued before it. */
+const yieldMicro = () => new Promise((resolve) => queueMicrotask(() => resolve(undefined)))
+
+/**
+ * A Node-style callback function as one that returns a promise: of nothing, the one result, or
+ * the results as an array.
+ * @param {(...args: any[]) => unknown} f
+ * @returns {(...args: any[]) => Promise<any>}
+ */
+function promisify(f) {
+  /** @this {unknown} @param {any[]} params */
+  return function (...params) {
+    return new Promise((resolve, reject) => {
+      f.call(this, ...params, (/** @type {unknown} */ error, /** @type {unknown[]} */ ...values) => {
+        if (error != null) reject(error)
+        else resolve(values.length > 1 ? values : values[0])
+      })
+    })
+  }
+}
+
+/**
+ * A Buffer over the same memory, no copy.
+ * @param {ArrayBuffer | ArrayBufferView} array
+ * @param {number} [offset]
+ * @param {number} [length]
+ */
+function bufferWrap(array, offset, length) {
+  if (Buffer.isBuffer(array)) return array
+  if (ArrayBuffer.isView(array)) {
+    return Buffer.from(array.buffer, offset ?? array.byteOffset, length ?? array.byteLength)
+  }
+  return Buffer.from(array, offset, length)
+}
+
+/** `Name: description - message`. @param {Error & { description?: string }} error */
+const formatError = (error) =>
+  `${error.name}${error.description != null ? `: ${error.description}` : ''}${error.message !== undefined ? ` - ${error.message}` : ''}`
+
+/** A connection id's bytes as lowercase hex. @param {Uint8Array} id */
+const encodeConnectionId = (id) => Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex')
+/** Hex back to a connection id's bytes. @param {string} idString */
+const decodeConnectionId = (idString) => Buffer.from(idString, 'hex')
+
+/** Stream ids (RFC 9000 §2.1): bit 0 is the initiator, bit 1 the direction. @param {number} id */
+const isStreamClientInitiated = (id) => (id & 0b01) === 0
+/** @param {number} id */
+const isStreamServerInitiated = (id) => (id & 0b01) === 1
+/** @param {number} id */
+const isStreamBidirectional = (id) => (id & 0b10) === 0
+/** @param {number} id */
+const isStreamUnidirectional = (id) => (id & 0b10) !== 0
+
+/** @param {unknown} e @param {string} code @param {RegExp} pattern @returns {number | false} */
+function peerCode(e, code, pattern) {
+  if (!(e instanceof Error)) return false
+  const err = /** @type {Error & { code?: unknown, wireCode?: unknown }} */ (e)
+  if (err.code === code && typeof err.wireCode === 'number') return err.wireCode
+  const m = pattern.exec(err.message)
+  return m == null ? false : Number.parseInt(m[1], 10)
+}
+
+/** The peer's code if `e` ended a stream the peer stopped (STOP_SENDING), else false. @param {unknown} e */
+const isStreamStopped = (e) => peerCode(e, 'ERR_QUIC_STREAM_STOPPED', /StreamStopped\((\d{1,16})\)/)
+/** The peer's code if `e` ended a stream the peer reset (RESET_STREAM), else false. @param {unknown} e */
+const isStreamReset = (e) => peerCode(e, 'ERR_QUIC_STREAM_RESET', /StreamReset\((\d{1,16})\)/)
+
+/**
+ * Raises the listener count past which Node warns, for one target (2.x's default: 100 000).
+ * @param {EventTarget | import('node:events').EventEmitter} target
+ */
+const setMaxListeners = (target, limit = 100000) => events.setMaxListeners(limit, target)
+
+const textEncoder = new TextEncoder()
+const textDecoder = new TextDecoder('utf-8')
+const { parseCertificates, collectPEMs, pemToDER, derToPEM } = pem
+const {
+  canonicalIPv6,
   fromIPv4Mapped,
-  wildcardToLoopback,
-  parseCertificates,
+  isIPv4,
+  isIPv6,
+  isIPv4MappedIPv6,
+  isIPv4MappedIPv6Dec,
+  isIPv4MappedIPv6Hex,
+  toIPv4MappedIPv6Dec,
+  toIPv4MappedIPv6Hex,
+  fromIPv4MappedIPv6,
+  isHostWildcard,
+  toCanonicalIP,
+  resolvesZeroIP,
+  isPort,
+  toPort,
+  buildAddress,
+  toSocketFamily,
+  validateTarget,
+} = ip
+
+// Listed name by name, so that ESM named imports of `@matrixai/quic/utils.js` find them.
+module.exports = {
+  textEncoder,
+  textDecoder,
+  never,
+  yieldMicro,
+  promisify,
+  promise,
+  bufferWrap,
+  isIPv4,
+  isIPv6,
+  isIPv4MappedIPv6,
+  isIPv4MappedIPv6Hex,
+  isIPv4MappedIPv6Dec,
+  toIPv4MappedIPv6Dec,
+  toIPv4MappedIPv6Hex,
+  fromIPv4MappedIPv6,
+  isHostWildcard,
+  toCanonicalIP,
+  resolvesZeroIP,
   resolveHostname,
   resolveHost,
-  checkPort,
+  isPort,
+  toPort,
+  buildAddress,
+  validateTarget,
+  collectPEMs,
+  pemToDER,
+  derToPEM,
+  formatError,
+  encodeConnectionId,
+  decodeConnectionId,
+  isStreamClientInitiated,
+  isStreamServerInitiated,
+  isStreamBidirectional,
+  isStreamUnidirectional,
+  isStreamStopped,
+  isStreamReset,
+  setMaxListeners,
+  // 3.0's own.
+  canonicalIPv6,
+  fromIPv4Mapped,
   toSocketFamily,
+  resolveHostIP,
+  parseCertificates,
   encodeAddress,
   reasonToCode,
   codeToReason,
-  promise,
 }

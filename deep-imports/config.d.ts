@@ -1,0 +1,3 @@
+// `@matrixai/quic/config.js`, as 2.x's deep import: the same names as the root's `config`.
+import { config } from '../index.js'
+export = config

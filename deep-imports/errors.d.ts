@@ -1,0 +1,3 @@
+// `@matrixai/quic/errors.js`, as 2.x's deep import: the same names as the root's `errors`.
+import { errors } from '../index.js'
+export = errors

@@ -1,0 +1,3 @@
+// `@matrixai/quic/events.js`, as 2.x's deep import: the same names as the root's `events`.
+import { events } from '../index.js'
+export = events
