@@ -209,8 +209,9 @@ class QUICStream extends QUICEventTarget {
 
   /**
    * The next chunk of incoming bytes, or `null` once the peer finished the stream. Rejects like
-   * the readable would: `ErrorQUICStreamPeerRead` if the peer reset the stream, the connection's
-   * error if it ended, `ErrorQUICStreamLocalRead` after `cancel()`; `ErrorQUICStreamLocked` while
+   * the readable would: with what `codeToReason('read', code)` gives if the peer reset the stream,
+   * the connection's error if it ended, the reason given to `cancel(reason)` (without one,
+   * `ErrorQUICStreamLocalRead`); `ErrorQUICStreamLocked` while
    * another `read()` is pending or once `readable` was taken. Chunks are at most
    * `readableChunkSize` bytes; reading gives the peer flow-control credit, so a stream not read
    * slows its sender.

@@ -3,6 +3,26 @@
 // StreamHalf: what a stream's read half and write half share: one named state, open until
 // `close` moves it to one of the ending states (the only way out), the error that ended it early,
 // the Web Stream's controller and the one call waiting on the half, which the error fails.
+// As in 2.x, calls fail with the reason itself (what `codeToReason` gave for the peer's code, or
+// what `cancel(reason)` was given); the close event carries the error that says what happened.
+
+const errors = require('./errors.js')
+
+/**
+ * What calls on a half that ended with `err` reject with: the peer's reason (`codeToReason`'s
+ * value), the reason a local cancel was given, or else `err`.
+ * @param {Error} err
+ */
+function rejectionOf(err) {
+  const e = /** @type {Error & { data?: Record<string, unknown> }} */ (err)
+  if (e instanceof errors.ErrorQUICStreamPeerRead || e instanceof errors.ErrorQUICStreamPeerWrite) {
+    if (e.data != null && 'reason' in e.data) return e.data.reason
+  }
+  if (e instanceof errors.ErrorQUICStreamLocalRead || e instanceof errors.ErrorQUICStreamLocalWrite) {
+    if (e.cause !== undefined) return e.cause
+  }
+  return err
+}
 
 /** @typedef {{ resolve: (v?: unknown) => void, reject: (e: unknown) => void }} Waiter */
 
@@ -20,7 +40,9 @@ class StreamHalf {
     /** @type {string} */
     this.state = initial
     this.closeEvent = closeEvent
-    /** Why the half ended early, for a call or a Web Stream made after that. @type {Error | null} */
+    /** Whether the half ended early (an error, not its normal end). */
+    this.errored = false
+    /** What calls fail with once it has (`rejectionOf` the error). @type {unknown} */
     this.error = null
     /** @type {Controller | null} */
     this.controller = null
@@ -45,9 +67,10 @@ class StreamHalf {
     if (this.state !== this.open) return
     this.state = state
     if (err != null) {
-      this.error = err
-      this.controller?.error(err)
-      this.waiter?.reject(err)
+      this.errored = true
+      this.error = rejectionOf(err)
+      this.controller?.error(this.error)
+      this.waiter?.reject(this.error)
       this.waiter = null
     }
     if (!quiet) this.stream.emit(this.closeEvent, err == null ? undefined : { detail: err })

@@ -74,7 +74,7 @@ class StreamReceiver extends StreamHalf {
       {
         start: (controller) => {
           this.controller = controller
-          if (this.error != null) controller.error(this.error)
+          if (this.errored) controller.error(this.error)
           else if (ended) controller.close()
         },
         pull: (controller) => this.pull(controller),
@@ -214,7 +214,7 @@ class StreamReceiver extends StreamHalf {
    */
   tryRead() {
     for (;;) {
-      if (this.error != null) throw this.error
+      if (this.errored) throw this.error
       if (this.closed) return null
       const chunk = this.readNow()
       if (chunk == null) return WAIT
@@ -243,7 +243,7 @@ class StreamReceiver extends StreamHalf {
     } catch (e) {
       const err = stream.peerError(e, 'ERR_QUIC_STREAM_RESET', 'read')
       this.close(err instanceof errors.ErrorQUICStreamPeerRead ? RecvState.RESET_RECVD : RecvState.FAILED, err)
-      throw err
+      throw this.error
     }
     if (r === -1) return null
     // Reading returns flow-control credit: let the connection send the window update.

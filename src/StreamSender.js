@@ -55,7 +55,7 @@ class StreamSender extends StreamHalf {
       {
         start: (controller) => {
           this.controller = controller
-          if (this.error != null) controller.error(this.error)
+          if (this.errored) controller.error(this.error)
           else if (ended) controller.error(this.closedError())
         },
         write: (chunk) => this.send(chunk, false),
@@ -108,12 +108,12 @@ class StreamSender extends StreamHalf {
 
   /**
    * The half's ending for a failed native write: the peer's STOP_SENDING, or the connection's
-   * failure. Returns the error to throw. @param {unknown} e
+   * failure. Returns what to throw (the half's rejection). @param {unknown} e
    */
   failed(e) {
     const err = this.stream.peerError(e, 'ERR_QUIC_STREAM_STOPPED', 'write')
     this.close(err instanceof errors.ErrorQUICStreamPeerWrite ? SendState.STOP_RECVD : SendState.FAILED, err)
-    return err
+    return this.error
   }
 
   /** See QUICStream.write. @param {Uint8Array} chunk @returns {Promise<void>} */
@@ -184,7 +184,7 @@ class StreamSender extends StreamHalf {
    */
   async send(chunk, fin) {
     if (!(chunk instanceof Uint8Array)) throw new TypeError('a QUICStream writes Uint8Array chunks')
-    if (this.error != null) throw this.error
+    if (this.errored) throw this.error
     if (this.closed) {
       // Finishing what is finished is done; a peer's unidirectional stream never had a write side.
       if (fin && chunk.byteLength === 0 && this.state !== SendState.NONE) return

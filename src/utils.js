@@ -8,7 +8,12 @@ const dns = require('node:dns')
 const events = require('node:events')
 const net = require('node:net')
 const native = require('./native.js')
-const { ErrorQUICHostInvalid, ErrorQUICUndefinedBehaviour } = require('./errors.js')
+const {
+  ErrorQUICHostInvalid,
+  ErrorQUICStreamPeerRead,
+  ErrorQUICStreamPeerWrite,
+  ErrorQUICUndefinedBehaviour,
+} = require('./errors.js')
 const ip = require('./ip.js')
 const pem = require('./pem.js')
 
@@ -53,8 +58,16 @@ const encodeAddress = (ip, port) => native.encodeAddress(ip, port)
 
 /** The default stream reason → code: 0 for anything. @type {import('../index').StreamReasonToCode} */
 const reasonToCode = () => 0
-/** The default stream code → reason: the code itself. @type {import('../index').StreamCodeToReason} */
-const codeToReason = (_type, code) => code
+/**
+ * The default stream code → reason, as 2.x's: an Error whose message is `read 2` (the peer reset
+ * with code 2) or `write 2` (it stopped reading); here an ErrorQUICStreamPeerRead / PeerWrite with
+ * `data.code`, so it can be told apart by class and code too.
+ * @type {import('../index').StreamCodeToReason}
+ */
+const codeToReason = (type, code) => {
+  const Cls = type === 'read' ? ErrorQUICStreamPeerRead : ErrorQUICStreamPeerWrite
+  return new Cls(`${type} ${code}`, { data: { code } })
+}
 
 /**
  * A promise with its resolve and reject.

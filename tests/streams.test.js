@@ -179,11 +179,8 @@ test('cancel and abort send STOP_SENDING / RESET_STREAM with mapped codes, both 
   await sleep(20)
   await aw.abort('nope')
   for (let i = 0; i < 100 && serverSaw.length === 0; i++) await sleep(10)
-  assert.equal(serverSaw[0][0], 'read')
-  const err = serverSaw[0][1]
-  assert.ok(err instanceof errors.ErrorQUICStreamPeerRead, String(err))
-  assert.equal(err.data.code, 11)
-  assert.equal(err.data.reason, 'read:11')
+  // As in 2.x, the reader fails with what codeToReason gave for the peer's code.
+  assert.deepEqual(serverSaw[0], ['read', 'read:11'])
 
   // The server cancels its reader: the client's next write fails with the mapped code.
   const server2 = await startServer(t, { reasonToCode, codeToReason })
@@ -202,9 +199,22 @@ test('cancel and abort send STOP_SENDING / RESET_STREAM with mapped codes, both 
       (e) => e,
     )
   }
-  assert.ok(failure instanceof errors.ErrorQUICStreamPeerWrite, String(failure))
-  assert.equal(/** @type {any} */ (failure).data.code, 22)
-  assert.equal(/** @type {any} */ (failure).data.reason, 'write:22')
+  assert.equal(failure, 'write:22')
+})
+
+test("with the default codeToReason, a peer reset fails reads with 2.x's `read <code>` error", async (t) => {
+  const server = await startServer(t, { reasonToCode: () => 7 })
+  onServerStreams(server, (s) => void s.writable.abort('any'))
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  await s.write(Buffer.from('hello'))
+  const err = await s.read().then(
+    () => null,
+    (e) => e,
+  )
+  assert.ok(err instanceof errors.ErrorQUICStreamPeerRead, String(err))
+  assert.equal(err.message, 'read 7')
+  assert.equal(err.data.code, 7)
 })
 
 for (const [when, pause] of /** @type {const} */ ([
@@ -459,8 +469,14 @@ test('readable and writable made on first use still report how the stream ended 
   // Cancelled before either side was touched.
   const cancelled = client.connection.newStream()
   cancelled.cancel(new Error('not wanted'))
-  await assert.rejects(cancelled.readable.getReader().read(), errors.ErrorQUICStreamLocalRead)
-  await assert.rejects(cancelled.writable.getWriter().write(Buffer.from('x')), errors.ErrorQUICStreamLocalWrite)
+  // As in 2.x, both sides fail with the reason given.
+  await assert.rejects(cancelled.readable.getReader().read(), /not wanted/)
+  await assert.rejects(cancelled.writable.getWriter().write(Buffer.from('x')), /not wanted/)
+  // Without a reason, with the classed errors.
+  const bare = client.connection.newStream()
+  bare.cancel()
+  await assert.rejects(bare.readable.getReader().read(), errors.ErrorQUICStreamLocalRead)
+  await assert.rejects(bare.writable.getWriter().write(Buffer.from('x')), errors.ErrorQUICStreamLocalWrite)
   // Failed with its connection before either side was touched.
   const orphan = client.connection.newStream()
   await client.connection.stop({ force: true })
