@@ -5,6 +5,7 @@
 // finite like) the idle timeout, and honours an AbortSignal.
 
 const crypto = require('node:crypto')
+const os = require('node:os')
 const { clock } = require('./clock.js')
 const errors = require('./errors.js')
 const { loggerFor } = require('./logger.js')
@@ -45,6 +46,18 @@ function cachedNativeConfig(opts) {
 
 /** How long connecting may take when the caller sets no timer. */
 const DEFAULT_CONNECT_TIMEOUT = 15_000
+
+/** Send errnos that mean the socket can never reach the target (Linux, macOS, Windows). */
+const UNSENDABLE = new Set(['EINVAL', 'EADDRNOTAVAIL', 'ENETUNREACH'])
+const UNSENDABLE_ERRNO = new Set([...UNSENDABLE].map((name) => os.constants.errno[/** @type {'EINVAL'} */ (name)]))
+
+/**
+ * Whether a send error says the target is out of this socket's reach: a Node socket error's
+ * `code`, or the native layer's errno (`ERR_QUIC_IO`, the errno in `wireCode`).
+ * @param {any} err
+ */
+const unsendable = (err) =>
+  UNSENDABLE.has(err?.code) || (err?.code === 'ERR_QUIC_IO' && UNSENDABLE_ERRNO.has(err.wireCode))
 
 class QUICClient extends QUICEventTarget {
   /**
@@ -130,21 +143,30 @@ class QUICClient extends QUICEventTarget {
     let timer
     /** @type {() => void} */
     let onAbort = () => {}
+    /** @type {(evt: Event) => void} */
+    let onSendError = () => {}
     try {
-      await Promise.race([
-        conn.start(),
-        new Promise((_, reject) => {
-          timer = clock.setTimeout(
-            () =>
-              reject(
-                new errors.ErrorQUICClientCreateTimeout(`no handshake with ${ip}:${opts.port} within ${timerMs} ms`),
-              ),
-            timerMs,
-          )
-          onAbort = () => reject(signal.reason)
-          signal.addEventListener('abort', onAbort, { once: true })
-        }),
-      ])
+      // Listening before the handshake starts: its first datagram may already fail.
+      const failed = new Promise((_, reject) => {
+        timer = clock.setTimeout(
+          () =>
+            reject(
+              new errors.ErrorQUICClientCreateTimeout(`no handshake with ${ip}:${opts.port} within ${timerMs} ms`),
+            ),
+          timerMs,
+        )
+        onAbort = () => reject(signal.reason)
+        signal.addEventListener('abort', onAbort, { once: true })
+        // As 2.x: a target this socket cannot send to at all fails now, not at the timeout.
+        onSendError = (/** @type {Event} */ evt) => {
+          const err = /** @type {any} */ (evt).detail
+          if (!unsendable(err)) return
+          const msg = `cannot send to ${ip}:${opts.port} from ${socket.host}: ${err?.message}`
+          reject(new errors.ErrorQUICClientInvalidArgument(msg, { cause: err }))
+        }
+        conn.addEventListener(events.EventQUICConnectionSend.name, onSendError)
+      })
+      await Promise.race([conn.start(), failed])
     } catch (e) {
       await conn.stop({ isApp: true, errorCode: 0, force: true }).catch(() => {})
       conn.destroy(/** @type {Error} */ (e))
@@ -153,6 +175,7 @@ class QUICClient extends QUICEventTarget {
     } finally {
       clock.clearTimeout(timer)
       signal.removeEventListener('abort', onAbort)
+      conn.removeEventListener(events.EventQUICConnectionSend.name, onSendError)
     }
     logger.info(`Created QUICClient to ${opts.host}:${opts.port}`)
     return new QUICClient({ socket, isSocketShared: shared, connection: conn, logger })

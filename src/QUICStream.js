@@ -114,8 +114,9 @@ class QUICStream extends QUICEventTarget {
     return this._logger
   }
 
+  /** Destroyed, failed with its connection, or both halves ended (as 2.x has it). */
   get destroyed() {
-    return this._destroyed
+    return this._destroyed || this.closed
   }
 
   /** Connection metadata (addresses, certificate chains). */
@@ -299,12 +300,16 @@ class QUICStream extends QUICEventTarget {
     )
   }
 
-  /** @internal A half ended: once both have, the connection lets go of the stream. */
+  /**
+   * @internal A half ended: once both have, the connection lets go of the stream and it is
+   * destroyed (2.x: `EventQUICStreamDestroyed`, `[destroyed]`).
+   */
   halfClosed() {
     if (!this.closed || this._destroyed) return
     this.connection.streamDone(this)
     this.closedWaiter?.()
     this.closedWaiter = null
+    this.emit(events.EventQUICStreamDestroyed)
   }
 
   /**

@@ -238,6 +238,22 @@ test('connect timeout: a silent port fails with ErrorQUICClientCreateTimeout, an
   assert.equal(udpSockets(), before, 'the client left its socket open')
 })
 
+test('a target the socket cannot send to fails at once with ErrorQUICClientInvalidArgument, as in 2.x', async () => {
+  const udpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'UDPWRAP').length
+  const before = udpSockets()
+  const t0 = Date.now()
+  // A socket bound to loopback cannot send off the host (EINVAL on Linux).
+  await assert.rejects(
+    QUICClient.createQUICClient(
+      { host: '192.0.2.1', port: 4433, localHost: '127.0.0.1', config: { ca: fixtures.ca } },
+      { timer: 10000 },
+    ),
+    errors.ErrorQUICClientInvalidArgument,
+  )
+  assert.ok(Date.now() - t0 < 5000, 'it waited for the connect timeout')
+  assert.equal(udpSockets(), before, 'the client left its socket open')
+})
+
 test('abort: a signal or cancel() stops connecting', async (t) => {
   const silent = dgram.createSocket('udp4')
   await new Promise((r) => silent.bind(0, '127.0.0.1', () => r(undefined)))

@@ -1,0 +1,119 @@
+// @ts-check
+'use strict'
+// What 2.x code reaches besides the classes' behaviour: deep imports (CommonJS and ESM), 2.x's
+// `utils` helpers and `native.quiche`, `@matrixai/async-init`'s life-cycle symbols, a stream
+// destroyed once both halves end.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { execFileSync } = require('node:child_process')
+const path = require('node:path')
+const quic = require('../index.js')
+const { startServer, connect, onServerStreams, once } = require('./helpers/quic.js')
+
+const ROOT = path.join(__dirname, '..')
+const DEEP = ['QUICSocket', 'QUICServer', 'QUICClient', 'QUICConnection', 'QUICStream', 'QUICConnectionId']
+const NAMESPACES = ['errors', 'events', 'utils', 'config']
+
+test("deep imports, as 2.x's `./*` exports: the same objects as the root's, with and without .js", () => {
+  for (const name of DEEP) {
+    assert.equal(require(`@matrixai/quic/${name}.js`), /** @type {any} */ (quic)[name], name)
+    assert.equal(require(`@matrixai/quic/${name}`), /** @type {any} */ (quic)[name], name)
+  }
+  for (const name of NAMESPACES) {
+    assert.equal(require(`@matrixai/quic/${name}.js`), /** @type {any} */ (quic)[name], name)
+  }
+  const native = require('@matrixai/quic/native')
+  assert.equal(native.CryptoError.BadCertificate, 298)
+  assert.equal(native.quiche.MAX_CONN_ID_LEN, 20)
+  assert.equal(typeof native.Connection, 'function')
+  assert.deepEqual(Object.keys(require('@matrixai/quic/types.js')), [])
+  // Only 2.x's paths: the implementation's files are not reachable.
+  const internal = '@matrixai/quic/src/QUICSocket.js'
+  assert.throws(() => require(internal))
+})
+
+test('deep imports from ES modules: default exports are the classes, named exports every name', () => {
+  const source = `
+    import QUICSocket from '@matrixai/quic/QUICSocket.js'
+    import * as errors from '@matrixai/quic/errors.js'
+    import * as events from '@matrixai/quic/events'
+    import * as utils from '@matrixai/quic/utils.js'
+    import { CryptoError, quiche } from '@matrixai/quic/native'
+    import { QUICServer, events as rootEvents, errors as rootErrors } from '@matrixai/quic'
+    const missing = (ns, root) => Object.keys(root).filter((k) => ns[k] !== root[k])
+    console.log(JSON.stringify({
+      socket: QUICSocket.name, server: QUICServer.name,
+      errors: missing(errors, rootErrors), events: missing(events, rootEvents),
+      utils: ['toCanonicalIP', 'isIPv4MappedIPv6', 'promise'].filter((k) => typeof utils[k] !== 'function'),
+      bad: CryptoError.BadCertificate, cid: quiche.MAX_CONN_ID_LEN,
+    }))`
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', source], { cwd: ROOT, encoding: 'utf8' })
+  assert.deepEqual(JSON.parse(out), {
+    socket: 'QUICSocket',
+    server: 'QUICServer',
+    errors: [],
+    events: [],
+    utils: [],
+    bad: 298,
+    cid: 20,
+  })
+})
+
+test("2.x's utils: IPv4-mapped IPv6 in both spellings, wildcards, ports, PEM, stream ids", () => {
+  const { utils } = quic
+  assert.equal(utils.isIPv4MappedIPv6('::ffff:7f00:1'), true)
+  assert.equal(utils.isIPv4MappedIPv6Dec('::ffff:7f00:1'), false)
+  assert.equal(utils.isIPv4MappedIPv6Hex('::ffff:255.255.255.255'), false)
+  assert.equal(utils.toIPv4MappedIPv6Hex('74.125.43.99'), '::ffff:4a7d:2b63')
+  assert.equal(utils.fromIPv4MappedIPv6('::ffff:800:800'), '8.0.8.0')
+  assert.throws(() => utils.fromIPv4MappedIPv6('::1'), TypeError)
+  assert.equal(utils.toCanonicalIP('::ffff:127.0.0.1'), '127.0.0.1')
+  assert.equal(utils.toCanonicalIP('::1234:7f00:1'), '::1234:7f00:1')
+  assert.equal(utils.resolvesZeroIP('::0'), '::1')
+  assert.equal(utils.resolvesZeroIP('::ffff:0:0'), '::ffff:127.0.0.1')
+  assert.equal(utils.isHostWildcard('::ffff:0.0.0.0'), true)
+  assert.equal(utils.buildAddress('::1', 80), '[::1]:80')
+  assert.equal(utils.isPort(65536), false)
+  assert.throws(() => utils.toPort(-1), quic.errors.ErrorQUICPortInvalid)
+  const der = utils.parseCertificates(require('./helpers/fixtures.js').ca)[0]
+  assert.deepEqual(utils.pemToDER(utils.derToPEM(der)), new Uint8Array(der))
+  assert.deepEqual(utils.collectPEMs([' a ', Buffer.from('b\n\n')]), ['a\n', 'b\n'])
+  assert.equal(utils.isStreamServerInitiated(5), true)
+  assert.equal(utils.isStreamUnidirectional(2), true)
+  assert.equal(utils.encodeConnectionId(Buffer.from([1, 171])), '01ab')
+  assert.equal(utils.isStreamReset(Object.assign(new Error('x'), { code: 'ERR_QUIC_STREAM_RESET', wireCode: 9 })), 9)
+  assert.equal(utils.isStreamStopped(new Error('StreamStopped(12)')), 12)
+  assert.equal(utils.isStreamStopped(new Error('other')), false)
+})
+
+test("@matrixai/async-init's symbols: [running], [destroyed], [status] through the life cycle", async (t) => {
+  const { running, destroyed, status } = await import('@matrixai/async-init')
+  const server = await startServer(t)
+  assert.equal(/** @type {any} */ (server)[running], true)
+  assert.equal(/** @type {any} */ (server.socket)[running], true)
+  /** @type {import('../index').QUICStream[]} */
+  const peer = []
+  onServerStreams(server, (s) => {
+    peer.push(s)
+    void s.readable.pipeTo(s.writable).catch(() => {})
+  })
+  const client = await connect(t, server.port)
+  const conn = /** @type {any} */ (client.connection)
+  assert.equal(conn[running], true)
+  assert.equal(conn[status], null)
+  assert.equal(/** @type {any} */ (client)[destroyed], false)
+  const s = client.connection.newStream()
+  const destroyedEvent = once(s, quic.events.EventQUICStreamDestroyed.name)
+  await s.end(Buffer.from('bye'))
+  for (let chunk = await s.read(); chunk != null; chunk = await s.read());
+  // Both halves ended: destroyed, as 2.x's stream destroys itself.
+  await destroyedEvent
+  assert.equal(/** @type {any} */ (s)[destroyed], true)
+  assert.equal(s.destroyed, true)
+  await client.destroy()
+  assert.equal(/** @type {any} */ (client)[destroyed], true)
+  assert.equal(conn[running], false)
+  await server.stop()
+  assert.equal(/** @type {any} */ (server)[running], false)
+  assert.equal(/** @type {any} */ (server.socket)[running], false)
+})
