@@ -87,6 +87,8 @@ class QUICConnection extends QUICEventTarget {
     this.released = false
     this.verifying = false
     this.sendErrorReported = false
+    /** Started in this turn of the event loop: the user is still being handed the connection. */
+    this.handingOut = false
     /** @type {Error | undefined} */
     this.error = undefined
     /** @type {Uint8Array[] | undefined} */
@@ -283,8 +285,10 @@ class QUICConnection extends QUICEventTarget {
     this.emit(events.EventQUICConnectionStarted)
     this.resolveStarted(undefined)
     // Peer streams that came with 0-RTT or the first flight wait until the user has had the
-    // connection (server event, client promise) and a chance to listen for them.
+    // connection (server event, client promise) and a chance to listen for them; so does its end.
+    this.handingOut = true
     clock.setImmediate(() => {
+      this.handingOut = false
       this.table.announce()
       // Datagrams that came before now.
       this.driver.oweService()
@@ -400,14 +404,20 @@ class QUICConnection extends QUICEventTarget {
     this.error = err
     this.table.failAll(err ?? new errors.ErrorQUICStreamDestroyed('the connection closed'))
     if (wasStarting) this.rejectStarted(err ?? new errors.ErrorQUICConnectionClosed('closed before it was established'))
-    if (err != null) {
-      this.logger.warn(`QUICConnection failed: ${err.message}`)
-      this.emit(events.EventQUICConnectionError, { detail: err })
+    const tell = () => {
+      if (err != null) {
+        this.logger.warn(`QUICConnection failed: ${err.message}`)
+        this.emit(events.EventQUICConnectionError, { detail: err })
+      }
+      this.logger.info('Stopped QUICConnection')
+      this.emit(events.EventQUICConnectionClose, { detail: err })
+      this.emit(events.EventQUICConnectionStopped)
+      this.resolveClosedP(undefined)
     }
-    this.logger.info('Stopped QUICConnection')
-    this.emit(events.EventQUICConnectionClose, { detail: err })
-    this.emit(events.EventQUICConnectionStopped)
-    this.resolveClosedP(undefined)
+    // Ended in the turn it was handed out (a client's verifyCallback rejecting the server, say):
+    // the events wait for the turn's end, so listeners added on receiving it still hear them.
+    if (this.handingOut) clock.setImmediate(tell)
+    else tell()
     if (!this.released && !this.native.isClosed()) {
       // Still draining: keep absorbing the peer's packets until quiche says it is closed.
       this.socket.draining.add(this)
