@@ -362,6 +362,12 @@ class QUICConnection extends QUICEventTarget {
    */
   async stop({ isApp = true, errorCode = 0, reason = new Uint8Array(0), force = false } = {}) {
     if (this.state === 'stopped') return this.closedP
+    // The socket is being stopped under the connection: nothing can be sent any more.
+    const gone = this.socket.transportGone
+    if (gone != null) {
+      this.destroy(gone)
+      return this.closedP
+    }
     if (this.state !== 'stopping') {
       this.state = 'stopping'
       this.emit(events.EventQUICConnectionStop)

@@ -10,6 +10,7 @@ const net = require('node:net')
 const util = require('node:util')
 const { clock } = require('./clock.js')
 const errors = require('./errors.js')
+const { ConnectionErrorCode } = require('./native-codes.js')
 const { loggerFor } = require('./logger.js')
 const events = require('./events.js')
 const QUICEventTarget = require('./QUICEventTarget.js')
@@ -94,6 +95,8 @@ class QUICSocket extends QUICEventTarget {
     /** @type {'ipv4' | 'ipv6' | 'ipv4&ipv6'} */
     this._type = 'ipv4'
     this._running = false
+    /** Set while a forced stop takes the transport away: the error connections end with. @type {Error | null} */
+    this.transportGone = null
     this._closed = false
     const closed = utils.promise()
     this.closedP = closed.p
@@ -137,6 +140,7 @@ class QUICSocket extends QUICEventTarget {
   async start({ host = '::', port = 0, reuseAddr = false, ipv6Only = false } = {}) {
     await lifecycleSymbolsReady()
     if (this._running) return
+    this.transportGone = null
     if (this._closed) {
       // Started again after a stop, as 2.x allows: a new socket, a new closed promise.
       this._closed = false
@@ -211,11 +215,23 @@ class QUICSocket extends QUICEventTarget {
       }
     }
     this.logger.info('Stop QUICSocket')
-    this.emit(events.EventQUICSocketStop)
     if (force) {
-      const gone = new errors.ErrorQUICConnectionInternal('the socket was stopped under the connection')
-      for (const c of new Set([...this.connectionMap.values(), ...this.draining])) /** @type {any} */ (c).destroy(gone)
+      // As in 2.x: the transport is gone under the connections. They end locally with this
+      // error and send nothing (their peers time out), also when the server or client stops
+      // them on hearing of the stop, which they do first.
+      const reason = Buffer.from('the socket was stopped under the connection')
+      const gone = new errors.ErrorQUICConnectionLocal(reason.toString(), {
+        data: { isApp: false, errorCode: ConnectionErrorCode.InternalError, reason },
+      })
+      const doomed = new Set([...this.connectionMap.values(), ...this.draining])
+      this.transportGone = gone
+      this.emit(events.EventQUICSocketStop)
+      for (const c of doomed) {
+        // 2.x's tests put stand-ins in connectionMap: only connections are ended.
+        if (typeof (/** @type {any} */ (c).destroy) === 'function') /** @type {any} */ (c).destroy(gone)
+      }
     } else {
+      this.emit(events.EventQUICSocketStop)
       await Promise.all([...this.draining].map((d) => d.drain()))
     }
     this._running = false

@@ -221,11 +221,12 @@ test('the socket closed under live connections: pending reads and writes settle'
   await sleep(50)
   const closed = once(client.connection, events.EventQUICConnectionClose.name, 1000)
   await socket.stop({ force: true })
-  // Without a socket the connection fails at once, and everything pending on it settles.
+  // Without a socket the connection fails at once (as in 2.x: a local error, nothing sent), and
+  // everything pending on it settles.
   const ev = await closed
-  assert.ok(ev.detail instanceof errors.ErrorQUICConnectionInternal, String(ev.detail))
-  await assert.rejects(reading, errors.ErrorQUICConnectionInternal)
-  await assert.rejects(writing, errors.ErrorQUICConnectionInternal)
+  assert.ok(ev.detail instanceof errors.ErrorQUICConnectionLocal, String(ev.detail))
+  await assert.rejects(reading, errors.ErrorQUICConnectionLocal)
+  await assert.rejects(writing, errors.ErrorQUICConnectionLocal)
   assert.equal(socket.connectionMap.size, 0)
   await client.destroy({ force: true })
 })

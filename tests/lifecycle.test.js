@@ -336,6 +336,25 @@ test('a shared socket stopped under a server and a client: each reports it is go
   assert.equal(client.closed, true)
 })
 
+test("a server's socket stopped under it: its connections end locally and send nothing, as in 2.x", async (t) => {
+  const server = await startServer(t, { config: { maxIdleTimeout: 300 } })
+  /** @type {unknown[]} */
+  const serverErrors = []
+  server.addEventListener(events.EventQUICServerError.name, (e) => serverErrors.push(/** @type {any} */ (e).detail))
+  const handedOut = once(server, events.EventQUICServerConnection.name)
+  const client = await connect(t, server.port, { config: { maxIdleTimeout: 300 } })
+  const serverConn = /** @type {any} */ (await handedOut).detail
+  const serverEnd = once(serverConn, events.EventQUICConnectionClose.name)
+  const clientEnd = once(client.connection, events.EventQUICConnectionClose.name, 5000)
+  await server.socket.stop({ force: true })
+  assert.ok(serverErrors[0] instanceof errors.ErrorQUICServerSocketNotRunning, String(serverErrors[0]))
+  const local = /** @type {any} */ (await serverEnd).detail
+  assert.ok(local instanceof errors.ErrorQUICConnectionLocal, String(local))
+  // No CONNECTION_CLOSE could go: the client hears nothing and times out.
+  const remote = /** @type {any} */ (await clientEnd).detail
+  assert.ok(remote instanceof errors.ErrorQUICConnectionIdleTimeout, String(remote))
+})
+
 test('the logger option logs life-cycle steps as 2.x does, through child loggers; silent without one', async (t) => {
   /** @type {string[]} */
   const lines = []
