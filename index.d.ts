@@ -261,6 +261,7 @@ export class QUICSocket extends EventTarget {
   stop(opts?: { force?: boolean }): Promise<void>
   /** Sends a raw UDP datagram (hole punching). */
   send(msg: string | Uint8Array, port: number, host: string): Promise<number>
+  send(msg: Uint8Array, offset: number, length: number, port: number, host: string): Promise<number>
 }
 
 export class QUICServer extends EventTarget {
@@ -378,6 +379,8 @@ export class QUICConnection extends EventTarget {
   readonly closed: boolean
   /** The native connection, for stats and what the JS layer does not wrap. */
   readonly native: binding.Connection
+  /** 2.x's name for `native` (its methods are 3.0's: `peerCertChain()`, `stats()`, …). */
+  readonly conn: binding.Connection
   /** Open streams by id (a stream leaves once both directions are finished). */
   readonly streams: Map<number, QUICStream>
   /** A new stream at once; past the peer's MAX_STREAMS it waits for credit (its writes wait too). */

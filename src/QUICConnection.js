@@ -467,6 +467,11 @@ class QUICConnection extends QUICEventTarget {
     this.emit(events.EventQUICConnectionSend, { detail: err })
   }
 
+  /** 2.x's name for `native` (its methods are 3.0's). */
+  get conn() {
+    return this.native
+  }
+
   /** @returns {import('../index').ConnectionMetadata} */
   meta() {
     return {

@@ -263,28 +263,27 @@ class QUICSocket extends QUICEventTarget {
   }
 
   /**
-   * Sends a raw UDP datagram (hole punching). Resolves with the bytes sent.
-   * @param {Uint8Array | string} msg
-   * @param {number} port
-   * @param {string} host an IP or a name
+   * Sends a raw UDP datagram (hole punching), as 2.x: `send(msg, port, host)` or
+   * `send(msg, offset, length, port, host)`, `host` an IP or a name (a wildcard means this host).
+   * Resolves with the bytes sent; Node's own errors (a bad port: RangeError) come as they are.
+   * @param {[Uint8Array | string, number, string] | [Uint8Array, number, number, number, string]} params
    * @returns {Promise<number>}
    */
-  async send(msg, port, host) {
+  async send(...params) {
     if (!this._running || this.socket == null) throw new errors.ErrorQUICSocketNotRunning()
-    utils.toPort(port)
+    const args = /** @type {any[]} */ ([...params])
+    const at = args.length === 3 ? 2 : args.length === 5 ? 4 : -1
+    const host = args[at]
+    if (typeof host !== 'string') {
+      throw new TypeError('QUICSocket.send takes (msg, port, host) or (msg, offset, length, port, host)')
+    }
     const resolved = utils.resolvesZeroIP(await utils.resolveHostIP(host, this.resolveHostname))
-    const ip = utils.toSocketFamily(resolved, this._type, this._host, errors.ErrorQUICSocketInvalidSendAddress)
-    const socket = this.socket
+    args[at] = utils.toSocketFamily(resolved, this._type, this._host, errors.ErrorQUICSocketInvalidSendAddress)
+    const send = /** @type {(...a: any[]) => void} */ (this.socket.send.bind(this.socket))
     return new Promise((resolve, reject) => {
-      socket.send(msg, port, ip, (err, bytes) => {
-        if (err != null)
-          reject(
-            new errors.ErrorQUICSocketInvalidSendAddress(`cannot send to ${ip}:${port}: ${err.message}`, {
-              cause: err,
-            }),
-          )
-        else resolve(bytes)
-      })
+      send(...args, (/** @type {Error | null} */ err, /** @type {number} */ bytes) =>
+        err != null ? reject(err) : resolve(bytes),
+      )
     })
   }
 

@@ -117,3 +117,23 @@ test("@matrixai/async-init's symbols: [running], [destroyed], [status] through t
   assert.equal(/** @type {any} */ (server)[running], false)
   assert.equal(/** @type {any} */ (server.socket)[running], false)
 })
+
+test("QUICSocket.send as 2.x's: (msg, port, host) or with offset and length; Node's errors as they are", async (t) => {
+  const dgram = require('node:dgram')
+  const peer = dgram.createSocket('udp4')
+  await new Promise((resolve) => peer.bind(0, '127.0.0.1', () => resolve(undefined)))
+  t.after(() => peer.close())
+  /** @type {string[]} */
+  const got = []
+  peer.on('message', (m) => got.push(m.toString()))
+  const socket = new quic.QUICSocket()
+  await socket.start({ host: '127.0.0.1' })
+  t.after(() => socket.stop())
+  const port = peer.address().port
+  assert.equal(await socket.send(Buffer.from('one'), port, '127.0.0.1'), 3)
+  assert.equal(await socket.send(Buffer.from('xtwox'), 1, 3, port, 'localhost'), 3)
+  await assert.rejects(/** @type {any} */ (socket).send(Buffer.from('x')), TypeError)
+  await assert.rejects(socket.send(Buffer.from('x'), 0, '127.0.0.1'), RangeError)
+  for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 10))
+  assert.deepEqual(got, ['one', 'two'])
+})
