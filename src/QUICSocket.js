@@ -110,6 +110,16 @@ class QUICSocket extends QUICEventTarget {
     this.onRawSent = this.sendCallback(() => {})
     this.handleMessage = this.handleMessage.bind(this)
     this.handleBatch = this.handleBatch.bind(this)
+    /** A stop under way (its own close event is not a request to close). */
+    this.stopping = false
+    // 2.x's evented close: an EventQUICSocketClose dispatched on a running socket (by its user,
+    // say) closes it at once and stops it, forcibly.
+    this.addEventListener(events.EventQUICSocketClose.name, () => {
+      if (!this._running || this.stopping) return
+      this._closed = true
+      this.resolveClosedP(undefined)
+      this.stop({ force: true }).catch((e) => this.logger.error(`QUICSocket failed to stop: ${e.message}`))
+    })
     this.handleError = this.handleError.bind(this)
   }
 
@@ -215,6 +225,7 @@ class QUICSocket extends QUICEventTarget {
       }
     }
     this.logger.info('Stop QUICSocket')
+    this.stopping = true
     if (force) {
       // As in 2.x: the transport is gone under the connections. They end locally with this
       // error and send nothing (their peers time out), also when the server or client stops
@@ -255,8 +266,12 @@ class QUICSocket extends QUICEventTarget {
     socket.off('error', this.handleError)
     this.socket = null
     this.fd = -1
-    this._closed = true
-    this.emit(events.EventQUICSocketClose)
+    this.stopping = false
+    // Closed already if a close event asked for this stop.
+    if (!this._closed) {
+      this._closed = true
+      this.emit(events.EventQUICSocketClose)
+    }
     this.logger.info('Stopped QUICSocket')
     this.emit(events.EventQUICSocketStopped)
     this.resolveClosedP(undefined)

@@ -137,3 +137,21 @@ test("QUICSocket.send as 2.x's: (msg, port, host) or with offset and length; Nod
   for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 10))
   assert.deepEqual(got, ['one', 'two'])
 })
+
+test("2.x's evented close: an EventQUICSocketClose dispatched on a running socket stops it, once", async () => {
+  const socket = new quic.QUICSocket()
+  const seen = { Close: 0, Stop: 0, Stopped: 0 }
+  for (const name of /** @type {const} */ (['Close', 'Stop', 'Stopped'])) {
+    socket.addEventListener(`EventQUICSocket${name}`, () => seen[name]++)
+  }
+  await socket.start({ host: '127.0.0.1' })
+  socket.dispatchEvent(new quic.events.EventQUICSocketError({ detail: new quic.errors.ErrorQUICSocketInternal('x') }))
+  assert.equal(socket.closed, false, 'an error event alone closes nothing')
+  socket.dispatchEvent(new quic.events.EventQUICSocketClose())
+  await socket.closedP
+  assert.equal(socket.closed, true)
+  for (let i = 0; i < 100 && seen.Stopped === 0; i++) await new Promise((r) => setTimeout(r, 10))
+  assert.equal(socket.running, false)
+  await socket.stop()
+  assert.deepEqual(seen, { Close: 1, Stop: 1, Stopped: 1 })
+})
