@@ -213,6 +213,8 @@ export namespace config {
   const serverDefault: Readonly<QUICConfig>
   function mergeConfig(defaults: QUICConfig, input?: Partial<QUICConfig>): QUICConfig
   function toNativeOptions(config: QUICConfig): binding.ConfigOptions
+  /** 2.x's: the native config for a whole QUICConfig; throws ErrorQUICConfig. */
+  function buildQuicheConfig(config: QUICConfig): binding.Config
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 // core that 2.x lacked are accepted under their native names. Unknown options are refused by name.
 
 const { ErrorQUICConfig } = require('./errors.js')
+const { createNativeConfig } = require('./native-options.js')
 const { optionKinds } = require('./native-options.js')
 
 const KiB = 1024
@@ -117,4 +118,19 @@ function toNativeOptions(config) {
   return o
 }
 
-module.exports = { clientDefault, serverDefault, mergeConfig, toNativeOptions }
+/**
+ * 2.x's: the native config for a whole QUICConfig, as a client or server builds it. A key that
+ * does not match its certificate, an unknown signature algorithm and the like throw
+ * ErrorQUICConfig.
+ * @param {import('../index').QUICConfig} config
+ */
+function buildQuicheConfig(config) {
+  try {
+    return createNativeConfig(toNativeOptions(config))
+  } catch (e) {
+    if (e instanceof ErrorQUICConfig) throw e
+    throw new ErrorQUICConfig(/** @type {Error} */ (e).message, /** @type {any} */ (e).field ?? 'config', { cause: e })
+  }
+}
+
+module.exports = { clientDefault, serverDefault, mergeConfig, toNativeOptions, buildQuicheConfig }

@@ -155,3 +155,15 @@ test("2.x's evented close: an EventQUICSocketClose dispatched on a running socke
   await socket.stop()
   assert.deepEqual(seen, { Close: 1, Stop: 1, Stopped: 1 })
 })
+
+test("config.buildQuicheConfig, as 2.x's: builds a whole config, and a bad one throws ErrorQUICConfig", () => {
+  const { config, errors } = quic
+  const fx = require('./helpers/fixtures.js')
+  assert.ok(config.buildQuicheConfig(config.clientDefault))
+  assert.ok(config.buildQuicheConfig({ ...config.serverDefault, key: fx.rsa.key, cert: fx.rsa.cert }))
+  assert.throws(() => config.buildQuicheConfig({ ...config.serverDefault, sigalgs: 'ed448' }), errors.ErrorQUICConfig)
+  assert.throws(
+    () => config.buildQuicheConfig({ ...config.serverDefault, key: [fx.rsa.key, fx.ec.key], cert: [fx.rsa.cert] }),
+    errors.ErrorQUICConfig,
+  )
+})
