@@ -372,7 +372,10 @@ class QUICConnection extends QUICEventTarget {
       this.state = 'stopping'
       this.emit(events.EventQUICConnectionStop)
       if (!force) {
-        // Bounded by the idle timeout: a peer that never finishes its streams times out.
+        // What has come is read for the user from now on, so streams end once the peer has sent
+        // everything, read or not (StreamReceiver.readAhead). Bounded by the idle timeout: a
+        // peer that never finishes its streams times out.
+        for (const stream of this.table.streams.values()) stream.receiver.readAhead()
         await this.table.settled()
       }
       // The peer may have closed meanwhile (finish() ends the wait): nothing left to close.

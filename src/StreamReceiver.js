@@ -56,6 +56,8 @@ class StreamReceiver extends StreamHalf {
     super(stream, RecvState.RECV, none ? RecvState.NONE : RecvState.RECV, events.EventQUICStreamCloseRead)
     /** @type {ReadableStream<Uint8Array> | null} */
     this.readable = null
+    /** Chunks read ahead for the user while the connection stops gracefully. @type {Uint8Array[] | null} */
+    this.ahead = null
     /** A direct `read()` is pending. */
     this.reading = false
     /**
@@ -74,6 +76,7 @@ class StreamReceiver extends StreamHalf {
       {
         start: (controller) => {
           this.controller = controller
+          for (const chunk of this.takeAhead()) controller.enqueue(chunk)
           if (this.errored) controller.error(this.error)
           else if (ended) controller.close()
         },
@@ -111,6 +114,10 @@ class StreamReceiver extends StreamHalf {
       w.resolve()
       return
     }
+    if (this.stream.connection.state === 'stopping') {
+      this.readAhead()
+      return
+    }
     // Nobody is reading: if only the stream's end is left (the peer's FIN or reset), it is read
     // now, as a read would, so a stream whose reader went away is let go of rather than held
     // until the connection ends; a later read sees the end (or the reset's error).
@@ -124,6 +131,41 @@ class StreamReceiver extends StreamHalf {
       return
     }
     if (chunk?.fin) this.dataRead()
+  }
+
+  /**
+   * While the connection stops gracefully (which waits for every stream to end), what has come
+   * is read now for the user, as 2.x's readables did: a stream the user no longer reads still
+   * ends once the peer has sent everything. The user reads the chunks later as usual.
+   */
+  readAhead() {
+    if (this.closed || this.waiter != null) return
+    for (;;) {
+      let chunk
+      try {
+        chunk = this.readNow()
+      } catch {
+        // readNow ended the half with the reset's error.
+        return
+      }
+      if (chunk == null) return
+      if (chunk.data.length > 0) {
+        if (this.controller != null) this.controller.enqueue(chunk.data)
+        else if (this.ahead == null) this.ahead = [chunk.data]
+        else this.ahead.push(chunk.data)
+      }
+      if (chunk.fin) {
+        this.dataRead()
+        return
+      }
+    }
+  }
+
+  /** The chunks read ahead, handed over once. @returns {Uint8Array[]} */
+  takeAhead() {
+    const ahead = this.ahead ?? /** @type {Uint8Array[]} */ ([])
+    this.ahead = null
+    return ahead
   }
 
   /** The FIN was read: the readable closes. */
@@ -213,6 +255,8 @@ class StreamReceiver extends StreamHalf {
    * @returns {Uint8Array | null | typeof WAIT}
    */
   tryRead() {
+    const ahead = this.ahead?.shift()
+    if (ahead !== undefined) return ahead
     for (;;) {
       if (this.errored) throw this.error
       if (this.closed) return null

@@ -355,6 +355,20 @@ test("a server's socket stopped under it: its connections end locally and send n
   assert.ok(remote instanceof errors.ErrorQUICConnectionIdleTimeout, String(remote))
 })
 
+test('a graceful destroy ends streams the peer finished though nobody reads them; their data stays readable', async (t) => {
+  const server = await startServer(t)
+  echoServer(server)
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  const w = s.writable.getWriter()
+  await w.write(Buffer.from('echo me'))
+  await w.close()
+  // As in 2.x: the echo and its FIN arrive while nobody reads; the destroy does not wait for a reader.
+  await client.destroy({ force: false })
+  assert.equal(s.readState, 'data-read')
+  assert.equal((await readAll(s.readable)).toString(), 'echo me')
+})
+
 test('the logger option logs life-cycle steps as 2.x does, through child loggers; silent without one', async (t) => {
   /** @type {string[]} */
   const lines = []
