@@ -369,6 +369,26 @@ test('a graceful destroy ends streams the peer finished though nobody reads them
   assert.equal((await readAll(s.readable)).toString(), 'echo me')
 })
 
+test('a graceful destroy completes once the user destroys the streams it waits on', async (t) => {
+  const server = await startServer(t)
+  // The server takes the stream but answers nothing until the client is gone.
+  onServerStreams(server, () => {})
+  const client = await connect(t, server.port)
+  const s = client.connection.newStream()
+  const w = s.writable.getWriter()
+  await w.write(Buffer.from('question'))
+  await w.close()
+  const destroyed = client.destroy({ force: false })
+  const early = await Promise.race([destroyed.then(() => true), sleep(300).then(() => false)])
+  assert.equal(early, false, 'the graceful destroy did not wait for the open stream')
+  // STOP_SENDING from here; the server's quiche answers with RESET_STREAM, which must let the
+  // stream go (patches/quiche-0.30.0-stream-stopped-reset-collect.patch).
+  client.connection.destroyStreams()
+  const t0 = Date.now()
+  await destroyed
+  assert.ok(Date.now() - t0 < 2000, `the destroy took ${Date.now() - t0} ms after the streams went`)
+})
+
 test('the logger option logs life-cycle steps as 2.x does, through child loggers; silent without one', async (t) => {
   /** @type {string[]} */
   const lines = []

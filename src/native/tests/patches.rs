@@ -190,3 +190,25 @@ fn a_probe_from_an_unconfirmed_client_reaches_a_server_that_dropped_its_handshak
         "the server read none of the client's {sent} probe datagrams"
     );
 }
+
+/// Patch quiche-0.30.0-stream-stopped-reset-collect: a stream whose FIN was sent and
+/// acknowledged, whose reading this side stopped (STOP_SENDING), and which the peer then reset
+/// (its answer to the STOP_SENDING) was complete but never collected: quiche collects streams
+/// on ACKs and on reads, and neither came again. A graceful close that waits for its streams
+/// to be let go waited until the idle timeout (found by 2.x's tests).
+#[test]
+fn a_stream_reset_after_its_reading_stopped_is_collected() {
+    let mut p = Pipe::new(&client_opts(), &server_opts());
+    p.advance();
+    let id = p.client.open_stream_raw(true).unwrap().unwrap();
+    assert_eq!(p.client.stream_send_raw(id, b"hello", true).unwrap(), 5);
+    // The server gets the data and the FIN and acknowledges them, but does not read yet.
+    p.advance();
+    // This side stops reading: the server's quiche answers with a RESET_STREAM.
+    p.client.stream_shutdown_raw(id, false, 7).unwrap();
+    p.advance();
+    let client = p.client.inner_mut();
+    let collected = client.stream_finished(id)
+        && matches!(client.stream_capacity(id), Err(quiche::Error::InvalidStreamState(_)));
+    assert!(collected, "the complete stream {id} was never collected");
+}
