@@ -202,6 +202,34 @@ test('cancel and abort send STOP_SENDING / RESET_STREAM with mapped codes, both 
   assert.equal(failure, 'write:22')
 })
 
+test('both sides cancel their readers: each writer hears the STOP_SENDING and the streams close', async (t) => {
+  const server = await startServer(t, { reasonToCode: () => 5 })
+  /** @type {(s: import('../index').QUICStream) => void} */
+  let gotStream = () => {}
+  const peerStream = new Promise((resolve) => {
+    gotStream = resolve
+  })
+  onServerStreams(server, (s) => gotStream(s))
+  const client = await connect(t, server.port, { reasonToCode: () => 5 })
+  const a = client.connection.newStream()
+  const aw = a.writable.getWriter()
+  const ar = a.readable.getReader()
+  await aw.write(Buffer.from('hello'))
+  const b = /** @type {import('../index').QUICStream} */ (await peerStream)
+  const bw = b.writable.getWriter()
+  const br = b.readable.getReader()
+  await br.read()
+  await ar.cancel('stop')
+  await br.cancel('stop')
+  // Each side's STOP_SENDING is answered by a RESET_STREAM; the writers must still hear of the
+  // STOP_SENDING (quiche must not let the stream go before that).
+  await Promise.all([a.closedP, b.closedP])
+  assert.equal(a.writeState, 'stop-recvd')
+  assert.equal(b.writeState, 'stop-recvd')
+  await assert.rejects(aw.write(Buffer.from('x')))
+  await assert.rejects(bw.write(Buffer.from('x')))
+})
+
 test("with the default codeToReason, a peer reset fails reads with 2.x's `read <code>` error", async (t) => {
   const server = await startServer(t, { reasonToCode: () => 7 })
   onServerStreams(server, (s) => void s.writable.abort('any'))
