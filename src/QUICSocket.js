@@ -1,13 +1,13 @@
 // @ts-check
 'use strict'
-// QUICSocket: one UDP socket shared by at most one server and any number of clients. Every
-// datagram is routed by its destination connection id through one connection map; what matches
-// nothing goes to the server, if there is one, else is dropped. Socket errors never throw: they
-// go to the connection concerned or become EventQUICSocketError.
+// QUICSocket: one UDP socket shared by at most one server and any number of clients: binding,
+// sending, stopping, and the connection map that routes each datagram by its destination
+// connection id (socket-routing.js); what matches nothing goes to the server, if there is one,
+// else is dropped. Socket errors never throw: they go to the connection concerned or become
+// EventQUICSocketError.
 
 const dgram = require('node:dgram')
 const net = require('node:net')
-const util = require('node:util')
 const { clock } = require('./clock.js')
 const errors = require('./errors.js')
 const { ConnectionErrorCode } = require('./native-codes.js')
@@ -17,9 +17,9 @@ const QUICEventTarget = require('./QUICEventTarget.js')
 const utils = require('./utils.js')
 const native = require('./native.js')
 const { registerLifecycle, lifecycleSymbolsReady } = require('./async-init.js')
+const routing = require('./socket-routing.js')
 
-/** Length of every connection id this library issues; short headers are routed by it. */
-const CID_LENGTH = 20
+const { CID_LENGTH, socketFd } = routing
 /** Default UDP buffer sizes: the 208 KiB kernel default loses packets under bulk load. */
 const DEFAULT_BUFFER_SIZE = 4 * 1024 * 1024
 
@@ -35,22 +35,6 @@ const RECV_BATCH = native.RECEIVE_BATCH
  * @property {(err: Error) => void} handleSendError
  * @property {(cause: Error) => void} destroy
  */
-
-/**
- * The libuv handle behind a dgram socket, found without the deprecated `_handle` getter.
- * @param {dgram.Socket} socket
- * @returns {{ fd?: number, recvStop?: () => number, recvStart?: () => number } | undefined}
- */
-function socketHandle(socket) {
-  const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol')
-  return state === undefined ? undefined : /** @type {any} */ (socket)[state]?.handle
-}
-
-/** The socket's fd, or -1 where Node does not expose one. @param {dgram.Socket} socket */
-function socketFd(socket) {
-  const fd = socketHandle(socket)?.fd
-  return Number.isInteger(fd) && /** @type {number} */ (fd) >= 0 ? /** @type {number} */ (fd) : -1
-}
 
 class QUICSocket extends QUICEventTarget {
   /**
@@ -342,26 +326,11 @@ class QUICSocket extends QUICEventTarget {
   }
 
   /**
-   * Hands reading over to a native Receiver where the platform has one; `dgram` keeps reading
-   * otherwise (and on any failure here).
+   * Hands reading over to a native Receiver where the platform has one (socket-routing.js).
    * @param {dgram.Socket} socket
    */
   startReceiver(socket) {
-    const handle = socketHandle(socket)
-    const fd = socketFd(socket)
-    if (fd < 0 || typeof handle?.recvStop !== 'function' || !native.Receiver.supported()) return
-    let receiver
-    try {
-      receiver = new native.Receiver(fd, CID_LENGTH, this.recvTokens, this.handleBatch)
-    } catch {
-      return
-    }
-    // Both read until dgram stops: a datagram goes to one or the other, and both route alike.
-    if (handle.recvStop() !== 0) {
-      receiver.close()
-      return
-    }
-    this.receiver = receiver
+    routing.startReceiver(this, socket)
   }
 
   /** @internal @param {Uint8Array} cid @param {SocketConnection} conn */
@@ -407,44 +376,12 @@ class QUICSocket extends QUICEventTarget {
   }
 
   /**
-   * One batch from the native receiver: the datagrams for known connections are already in
-   * quiche; those connections are serviced now, and the rest routed as `dgram` ones are. Called
-   * again with `after` once the first call's microtasks have run: the serviced connections flush
-   * then, so the replies their listeners wrote go out with the ACKs in one packet.
-   * @param {number} touched entries of `recvTokens` to read
-   * @param {Array<Buffer | string | number> | undefined} unmatched `[data, host, port, ...]`
-   * @param {number} errno
-   * @param {boolean} after
+   * One batch from the native receiver (socket-routing.js).
+   * @param {number} touched @param {Array<Buffer | string | number> | undefined} unmatched
+   * @param {number} errno @param {boolean} after
    */
   handleBatch(touched, unmatched, errno, after) {
-    try {
-      const tokens = this.recvTokens
-      if (after) {
-        for (let i = 0; i < touched; i++) this.byToken.get(/** @type {number} */ (tokens[i]))?.flushReceived()
-        return
-      }
-      for (let i = 0; i < touched; i++) this.byToken.get(/** @type {number} */ (tokens[i]))?.handleReceived()
-      if (unmatched !== undefined) {
-        for (let i = 0; i < unmatched.length; i += 3) {
-          const msg = /** @type {Buffer} */ (unmatched[i])
-          const address = /** @type {string} */ (unmatched[i + 1])
-          this.route(msg, {
-            address,
-            port: /** @type {number} */ (unmatched[i + 2]),
-            family: net.isIPv6(address) ? 'IPv6' : 'IPv4',
-            size: msg.length,
-          })
-        }
-      }
-      if (errno !== 0)
-        this.handleError(Object.assign(new Error(`receiving failed: ${util.getSystemErrorName(-errno)}`), { errno }))
-    } catch (e) {
-      this.emit(events.EventQUICSocketError, {
-        detail: new errors.ErrorQUICSocketInternal(`routing a batch failed: ${/** @type {Error} */ (e).message}`, {
-          cause: e,
-        }),
-      })
-    }
+    routing.handleBatch(this, touched, unmatched, errno, after)
   }
 
   /**
@@ -464,30 +401,9 @@ class QUICSocket extends QUICEventTarget {
     }
   }
 
-  /**
-   * @param {Buffer} msg
-   * @param {dgram.RemoteInfo} rinfo
-   */
+  /** A datagram to its connection, or to the server (socket-routing.js). @param {Buffer} msg @param {dgram.RemoteInfo} rinfo */
   route(msg, rinfo) {
-    if (msg.length === 0) return
-    let start
-    let end
-    if ((msg[0] & 0x80) !== 0) {
-      // Long header: version (4), DCID length (1), DCID.
-      if (msg.length < 6) return
-      start = 6
-      end = 6 + msg[5]
-    } else {
-      start = 1
-      end = 1 + CID_LENGTH
-    }
-    if (end > msg.length) return
-    const conn = this.connectionMap.get(msg.toString('latin1', start, end))
-    if (conn != null) {
-      conn.handleDatagram(msg, rinfo)
-    } else if (this.server != null) {
-      this.server.handleNewDatagram(msg, rinfo)
-    }
+    routing.route(this, msg, rinfo)
   }
 
   /** @param {Error} err */
