@@ -3,7 +3,8 @@
 // QUICConnection: one native connection for its user: what quiche reports (streams opened,
 // readable and writable, datagrams, connection ids, the handshake's end) turned into stream
 // wake-ups and events, the local stream table, and the lifecycle (start, verify, stop, close).
-// When its packets go out and when its timer fires is ConnectionDriver's to decide.
+// When its packets go out and when its timer fires is ConnectionDriver's to decide; what it reports
+// about itself (addresses, ids, certificates, meta) is ConnectionInfo's.
 
 const { Buffer } = require('node:buffer')
 const { clock } = require('./clock.js')
@@ -11,10 +12,9 @@ const native = require('./native.js')
 const errors = require('./errors.js')
 const { loggerFor } = require('./logger.js')
 const events = require('./events.js')
-const QUICEventTarget = require('./QUICEventTarget.js')
+const ConnectionInfo = require('./ConnectionInfo.js')
 const utils = require('./utils.js')
 const StreamTable = require('./StreamTable.js')
-const QUICConnectionId = require('./QUICConnectionId.js')
 const ConnectionDriver = require('./ConnectionDriver.js')
 const ConnectionPoll = require('./ConnectionPoll.js')
 const closeError = require('./close-error.js')
@@ -28,7 +28,7 @@ const { draining: DRAINING, closed: CLOSED } = ConnectionPoll.layout
 /** @typedef {import('./QUICSocket.js')} QUICSocket */
 /** @typedef {import('../index').QUICConfig} QUICConfig */
 
-class QUICConnection extends QUICEventTarget {
+class QUICConnection extends ConnectionInfo {
   /**
    * @internal Made by QUICClient and QUICServer.
    * @param {{ type: 'client' | 'server', scid: Uint8Array, odcid?: Uint8Array | null, dcid?: Uint8Array,
@@ -82,19 +82,12 @@ class QUICConnection extends QUICEventTarget {
     this.lastRinfoPort = this._remotePort
     /** The encoded address the last datagram came from. */
     this.rinfoBytes = this.peerBytes
-    /** @type {'starting' | 'running' | 'stopping' | 'stopped'} */
-    this.state = 'starting'
+    this.state = /** @type {'starting' | 'running' | 'stopping' | 'stopped'} */ ('starting')
     this.released = false
     this.verifying = false
     this.sendErrorReported = false
     /** Started in this turn of the event loop: the user is still being handed the connection. */
     this.handingOut = false
-    /** @type {Error | undefined} */
-    this.error = undefined
-    /** @type {Uint8Array[] | undefined} */
-    this.caDER = undefined
-    /** @type {Uint8Array[] | undefined} */
-    this.certDER = undefined
     const started = utils.promise()
     this.startedP = started.p
     this.resolveStarted = started.resolveP
@@ -110,44 +103,6 @@ class QUICConnection extends QUICEventTarget {
     /** When packets go out and the timer fires. */
     this.driver = new ConnectionDriver(this)
     if (this.config.keepAliveIntervalTime != null) this.nextKeepAlive = clock.now() + this.config.keepAliveIntervalTime
-  }
-
-  get remoteHost() {
-    return this._remoteHost
-  }
-
-  get remotePort() {
-    return this._remotePort
-  }
-
-  get localHost() {
-    return this.socket.host
-  }
-
-  get localPort() {
-    return this.socket.port
-  }
-
-  get closed() {
-    return this.state === 'stopped'
-  }
-
-  /** The id the peer addresses this side by now (a view of it, no copy). */
-  get connectionId() {
-    return QUICConnectionId.fromBuffer(this.native.sourceId())
-  }
-
-  /** The id this side addresses the peer by now. */
-  get connectionIdPeer() {
-    return QUICConnectionId.fromBuffer(this.native.destinationId())
-  }
-
-  /** The same on both sides of a connection, as in 2.x: the two ids, the smaller first. */
-  get connectionIdShared() {
-    const source = this.native.sourceId()
-    const destination = this.native.destinationId()
-    const pair = Buffer.compare(source, destination) <= 0 ? [source, destination] : [destination, source]
-    return QUICConnectionId.fromBuffer(Buffer.concat(pair))
   }
 
   /** @internal Sends the first flight (clients) and resolves once established and verified. */
@@ -293,18 +248,6 @@ class QUICConnection extends QUICEventTarget {
       // Datagrams that came before now.
       this.driver.oweService()
     })
-  }
-
-  /** The configured CA certificates, DER (parsed once). */
-  caChainDER() {
-    if (this.caDER === undefined) this.caDER = utils.parseCertificates(this.config.ca)
-    return this.caDER
-  }
-
-  /** This side's own certificates (`config.cert`), DER, leaf first (parsed once). */
-  certChainDER() {
-    if (this.certDER === undefined) this.certDER = utils.parseCertificates(this.config.cert)
-    return this.certDER
   }
 
   /**
@@ -468,41 +411,6 @@ class QUICConnection extends QUICEventTarget {
     if (this.sendErrorReported) return
     this.sendErrorReported = true
     this.emit(events.EventQUICConnectionSend, { detail: err })
-  }
-
-  /** 2.x's name for `native` (its methods are 3.0's). */
-  get conn() {
-    return this.native
-  }
-
-  /** @returns {import('../index').ConnectionMetadata} */
-  meta() {
-    return {
-      localHost: this.localHost,
-      localPort: this.localPort,
-      remoteHost: this.remoteHost,
-      remotePort: this.remotePort,
-      localCertsChain: this.certChainDER(),
-      localCACertsChain: this.caChainDER(),
-      remoteCertsChain: this.native.peerCertChain() ?? [],
-    }
-  }
-
-  getRemoteCertsChain() {
-    return this.native.peerCertChain() ?? []
-  }
-
-  getLocalCACertsChain() {
-    return this.caChainDER()
-  }
-
-  /** This side's certificates, DER, leaf first (as 2.x). */
-  getLocalCertsChain() {
-    return this.certChainDER()
-  }
-
-  getConnectionError() {
-    return this.error
   }
 
   /** Cancels every stream with `reason`. @param {unknown} [reason] */
