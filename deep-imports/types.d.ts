@@ -20,6 +20,7 @@ export type {
   QUICStreamMap,
   RemoteInfo,
   ResolveHostname,
+  ServerCryptoOps,
   StreamCodeToReason,
   StreamId,
   StreamReasonToCode,
