@@ -14,8 +14,6 @@ const {
   ErrorQUICStreamPeerWrite,
   ErrorQUICUndefinedBehaviour,
 } = require('./errors.js')
-const ip = require('./ip.js')
-const pem = require('./pem.js')
 
 /** The default resolver: the OS's, first address (`dns.lookup`). @param {string} hostname */
 async function resolveHostname(hostname) {
@@ -166,29 +164,9 @@ const setMaxListeners = (target, limit = 100000) => events.setMaxListeners(limit
 
 const textEncoder = new TextEncoder()
 const textDecoder = new TextDecoder('utf-8')
-const { parseCertificates, collectPEMs, pemToDER, derToPEM } = pem
-const {
-  canonicalIPv6,
-  fromIPv4Mapped,
-  isIPv4,
-  isIPv6,
-  isIPv4MappedIPv6,
-  isIPv4MappedIPv6Dec,
-  isIPv4MappedIPv6Hex,
-  toIPv4MappedIPv6Dec,
-  toIPv4MappedIPv6Hex,
-  fromIPv4MappedIPv6,
-  isHostWildcard,
-  toCanonicalIP,
-  resolvesZeroIP,
-  isPort,
-  toPort,
-  buildAddress,
-  toSocketFamily,
-  validateTarget,
-} = ip
 
-// Listed name by name, so that ESM named imports of `@matrixai/quic/utils.js` find them.
+// Listed name by name (and the IP and PEM helpers by spreading their modules' lists), so that ESM
+// named imports of `@matrixai/quic/utils.js` find them.
 module.exports = {
   textEncoder,
   textDecoder,
@@ -197,26 +175,9 @@ module.exports = {
   promisify,
   promise,
   bufferWrap,
-  isIPv4,
-  isIPv6,
-  isIPv4MappedIPv6,
-  isIPv4MappedIPv6Hex,
-  isIPv4MappedIPv6Dec,
-  toIPv4MappedIPv6Dec,
-  toIPv4MappedIPv6Hex,
-  fromIPv4MappedIPv6,
-  isHostWildcard,
-  toCanonicalIP,
-  resolvesZeroIP,
   resolveHostname,
   resolveHost,
-  isPort,
-  toPort,
-  buildAddress,
-  validateTarget,
-  collectPEMs,
-  pemToDER,
-  derToPEM,
+  resolveHostIP,
   formatError,
   encodeConnectionId,
   decodeConnectionId,
@@ -227,13 +188,9 @@ module.exports = {
   isStreamStopped,
   isStreamReset,
   setMaxListeners,
-  // 3.0's own.
-  canonicalIPv6,
-  fromIPv4Mapped,
-  toSocketFamily,
-  resolveHostIP,
-  parseCertificates,
   encodeAddress,
   reasonToCode,
   codeToReason,
+  ...require('./ip.js'),
+  ...require('./pem.js'),
 }
