@@ -209,6 +209,9 @@ fn a_stream_reset_after_its_reading_stopped_is_collected() {
     p.advance();
     let client = p.client.inner_mut();
     let collected = client.stream_finished(id)
-        && matches!(client.stream_capacity(id), Err(quiche::Error::InvalidStreamState(_)));
+        && matches!(
+            client.stream_capacity(id),
+            Err(quiche::Error::InvalidStreamState(_))
+        );
     assert!(collected, "the complete stream {id} was never collected");
 }
