@@ -245,8 +245,8 @@ export class QUICSocket extends EventTarget {
   readonly closed: boolean
   readonly running: boolean
   readonly closedP: Promise<void>
-  /** Connection id (latin1) → connection: every active id of every connection on this socket. */
-  readonly connectionMap: Map<string, unknown>
+  /** The connections it carries, by their first id, as 2.x has it. */
+  readonly connectionMap: QUICConnectionMap
   /** Closed connections still draining (absorbing late packets for 3 PTOs) before their routes go. */
   readonly draining: Set<unknown>
   /** The socket's fd when bursts go out through one native `sendmmsg`; -1 when every packet goes through `dgram.send`. */
@@ -344,6 +344,16 @@ export class QUICClient extends EventTarget {
   readonly localPort: number
   readonly closed: boolean
   destroy(opts?: { isApp?: boolean; errorCode?: number; reason?: Uint8Array; force?: boolean }): Promise<void>
+}
+
+/**
+ * 2.x's `socket.connectionMap`: the connections a socket carries, by their first id (looked up by
+ * value), with the server's and the clients' apart (keyed by the id's hex).
+ */
+export class QUICConnectionMap extends Map<QUICConnectionId, QUICConnection> {
+  constructor(connections?: Iterable<readonly [QUICConnectionId, QUICConnection]>)
+  readonly serverConnections: ReadonlyMap<string, QUICConnection>
+  readonly clientConnections: ReadonlyMap<string, QUICConnection>
 }
 
 /** A connection id: its bytes, written as lowercase hex wherever a string is wanted (as in 2.x). */

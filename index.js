@@ -20,6 +20,7 @@ module.exports.QUICClient = QUICClient
 module.exports.QUICConnection = QUICConnection
 module.exports.QUICStream = QUICStream
 module.exports.QUICConnectionId = require('./src/QUICConnectionId.js')
+module.exports.QUICConnectionMap = require('./src/QUICConnectionMap.js')
 module.exports.events = events
 module.exports.errors = errors
 module.exports.config = config

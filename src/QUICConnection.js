@@ -13,6 +13,7 @@ const errors = require('./errors.js')
 const { loggerFor } = require('./logger.js')
 const events = require('./events.js')
 const ConnectionInfo = require('./ConnectionInfo.js')
+const QUICConnectionId = require('./QUICConnectionId.js')
 const utils = require('./utils.js')
 const StreamTable = require('./StreamTable.js')
 const ConnectionDriver = require('./ConnectionDriver.js')
@@ -73,6 +74,9 @@ class QUICConnection extends ConnectionInfo {
     this.cids = [Buffer.from(opts.scid)]
     if (opts.dcid != null) this.cids.push(Buffer.from(opts.dcid))
     for (const cid of this.cids) this.socket.registerConnectionId(cid, this)
+    /** Its key in the socket's connectionMap (2.x's): its first id. */
+    this.mapId = QUICConnectionId.fromBuffer(this.cids[0])
+    this.socket.connectionMap.set(this.mapId, this)
     /** The streams JS holds. */
     this.table = new StreamTable(this)
     /** The live streams by id. */
@@ -385,6 +389,7 @@ class QUICConnection extends ConnectionInfo {
     this.driver.close()
     for (const cid of this.cids) this.socket.unregisterConnectionId(cid, this)
     this.socket.releaseConnection(this)
+    this.socket.connectionMap.delete(this.mapId)
     this.socket.draining.delete(this)
     if (this.state !== 'stopped') this.finish()
     this.resolveDrained(undefined)

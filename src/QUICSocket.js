@@ -18,6 +18,7 @@ const utils = require('./utils.js')
 const native = require('./native.js')
 const { registerLifecycle, lifecycleSymbolsReady } = require('./async-init.js')
 const routing = require('./socket-routing.js')
+const QUICConnectionMap = require('./QUICConnectionMap.js')
 
 const { CID_LENGTH, socketFd } = routing
 /** Default UDP buffer sizes: the 208 KiB kernel default loses packets under bulk load. */
@@ -70,8 +71,10 @@ class QUICSocket extends QUICEventTarget {
     this.sendBufferSize = opts.sendBufferSize ?? DEFAULT_BUFFER_SIZE
     /** @type {dgram.Socket | null} */
     this.socket = null
-    /** Connection id (latin1 string of its bytes) → connection. @type {Map<string, SocketConnection>} */
-    this.connectionMap = new Map()
+    /** Every connection id (latin1 string of its bytes) → its connection. @type {Map<string, SocketConnection>} */
+    this.routes = new Map()
+    /** The connections it carries, by their first id (2.x's map). */
+    this.connectionMap = new QUICConnectionMap()
     /** @type {import('./QUICServer.js') | null} */
     this.server = null
     this._host = ''
@@ -246,6 +249,7 @@ class QUICSocket extends QUICEventTarget {
       })
     }
     this.connectionMap.clear()
+    this.routes.clear()
     if (this.givenSocket == null) await new Promise((resolve) => socket.close(() => resolve(undefined)))
     socket.off('error', this.handleError)
     this.socket = null
@@ -335,7 +339,7 @@ class QUICSocket extends QUICEventTarget {
 
   /** @internal @param {Uint8Array} cid @param {SocketConnection} conn */
   registerConnectionId(cid, conn) {
-    this.connectionMap.set(Buffer.from(cid.buffer, cid.byteOffset, cid.byteLength).toString('latin1'), conn)
+    this.routes.set(Buffer.from(cid.buffer, cid.byteOffset, cid.byteLength).toString('latin1'), conn)
     if (this.receiver == null) return
     let token = this.tokenOf.get(conn)
     if (token === undefined) {
@@ -350,7 +354,7 @@ class QUICSocket extends QUICEventTarget {
   /** @internal @param {Uint8Array} cid @param {SocketConnection} conn */
   unregisterConnectionId(cid, conn) {
     const key = Buffer.from(cid.buffer, cid.byteOffset, cid.byteLength).toString('latin1')
-    if (this.connectionMap.get(key) === conn) this.connectionMap.delete(key)
+    if (this.routes.get(key) === conn) this.routes.delete(key)
     const token = this.tokenOf.get(conn)
     if (token !== undefined) this.receiver?.unregister(cid, token)
   }

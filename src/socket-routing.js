@@ -117,7 +117,7 @@ function route(qs, msg, rinfo) {
     end = 1 + CID_LENGTH
   }
   if (end > msg.length) return
-  const conn = qs.connectionMap.get(msg.toString('latin1', start, end))
+  const conn = qs.routes.get(msg.toString('latin1', start, end))
   if (conn != null) {
     conn.handleDatagram(msg, rinfo)
   } else if (qs.server != null) {
