@@ -298,6 +298,8 @@ export class QUICServer extends EventTarget {
   start(opts?: { host?: string; port?: number; reuseAddr?: boolean; ipv6Only?: boolean }): Promise<void>
   stop(opts?: { isApp?: boolean; errorCode?: number; reason?: Uint8Array; force?: boolean }): Promise<void>
   updateConfig(config: Partial<QUICServerConfigInput>): void
+  /** 2.x's: a new Retry token key (`ops` accepted and unused); older tokens are refused. */
+  updateCrypto(crypto: { key?: ArrayBuffer | Uint8Array; ops?: unknown }): void
 }
 
 export interface QUICClientOptions {

@@ -23,6 +23,17 @@ const MIN_INITIAL_SIZE = 1200
 const CONNECTION_REFUSED = 0x2
 const INVALID_TOKEN = 0xb
 
+/**
+ * The Retry tokens' key: `key` (2.x's `crypto.key`), or a random one when none is given.
+ * @param {ArrayBuffer | Uint8Array | null | undefined} key
+ * @param {number} lifetime ms
+ */
+const newTokenKey = (key, lifetime) =>
+  new native.TokenKey(
+    key == null ? null : Buffer.from(key instanceof ArrayBuffer ? new Uint8Array(key) : key),
+    lifetime,
+  )
+
 class QUICServer extends QUICEventTarget {
   /**
    * @param {{ config: Partial<import('../index').QUICConfig>, socket?: QUICSocket,
@@ -55,11 +66,8 @@ class QUICServer extends QUICEventTarget {
     this.retry = opts.retry ?? 'auto'
     this.retryThreshold = opts.retryThreshold ?? 100
     this.maxConnections = opts.maxConnections ?? Infinity
-    const key = opts.crypto?.key
-    this.tokenKey = new native.TokenKey(
-      key == null ? null : Buffer.from(key instanceof ArrayBuffer ? new Uint8Array(key) : key),
-      opts.tokenLifetime ?? 10_000,
-    )
+    this.tokenLifetime = opts.tokenLifetime ?? 10_000
+    this.tokenKey = newTokenKey(opts.crypto?.key, this.tokenLifetime)
     /** @type {Set<QUICConnection>} */
     this.connections = new Set()
     this.handshaking = 0
@@ -141,6 +149,16 @@ class QUICServer extends QUICEventTarget {
     const next = config.mergeConfig(this.config, input)
     this.nativeConfig = createNativeConfig(config.toNativeOptions(next))
     this.config = next
+  }
+
+  /**
+   * 2.x's: a new secret for the Retry tokens (`key`; `ops` are accepted and unused, tokens are
+   * signed natively). Tokens minted with the old key are refused from now on, so clients that
+   * held one go through a Retry again.
+   * @param {{ key?: ArrayBuffer | Uint8Array, ops?: unknown }} crypto
+   */
+  updateCrypto(crypto) {
+    if (crypto?.key != null) this.tokenKey = newTokenKey(crypto.key, this.tokenLifetime)
   }
 
   /**

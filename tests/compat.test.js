@@ -208,3 +208,20 @@ test("socket.connectionMap as 2.x's QUICConnectionMap: by connection id, server 
   await server.stop({ force: true })
   await socket.stop({ force: true })
 })
+
+test("QUICServer.updateCrypto, as 2.x's: a new Retry key; tokens of the old one are refused", async (t) => {
+  const { startServer: start, connect: dial, echoServer } = require('./helpers/quic.js')
+  const server = /** @type {any} */ (await start(t, { retry: true, crypto: { key: new Uint8Array(32).fill(1) } }))
+  echoServer(server)
+  const peer = quic.native.encodeAddress('127.0.0.1', 5555)
+  const dcid = Buffer.alloc(20, 7)
+  const token = server.tokenKey.mint(dcid, peer)
+  assert.deepEqual(Buffer.from(server.tokenKey.validate(token, peer)), dcid)
+  server.updateCrypto({ key: new Uint8Array(32).fill(2), ops: {} })
+  assert.equal(server.tokenKey.validate(token, peer), null, 'a token of the old key still passed')
+  // New connections go through a Retry with the new key.
+  const client = await dial(t, server.port)
+  const s = client.connection.newStream()
+  await s.end(Buffer.from('after'))
+  assert.equal(Buffer.from(/** @type {Uint8Array} */ (await s.read())).toString(), 'after')
+})
