@@ -127,6 +127,13 @@ export interface QUICConfig {
   enableEarlyData: boolean
   /** The most bytes a stream reader is handed in one chunk. */
   readableChunkSize: number
+  /**
+   * 2.x's stream timing (default false): a stream reads what arrives at once, for its reader to
+   * take later, and each write of a `writable` resolves once its bytes were sent, so separate
+   * writes tend to arrive as separate chunks, as with 2.x. The reader then no longer slows the
+   * peer (nothing stays in the flow-control window), and each write costs a packet.
+   */
+  eagerStreams?: boolean
   // Additions over 2.x (native names):
   caSystem?: boolean
   ackDelayExponent?: number

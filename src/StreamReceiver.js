@@ -114,7 +114,8 @@ class StreamReceiver extends StreamHalf {
       w.resolve()
       return
     }
-    if (this.stream.connection.state === 'stopping') {
+    const conn = this.stream.connection
+    if (conn.state === 'stopping' || conn.config.eagerStreams === true) {
       this.readAhead()
       return
     }
@@ -134,9 +135,10 @@ class StreamReceiver extends StreamHalf {
   }
 
   /**
-   * While the connection stops gracefully (which waits for every stream to end), what has come
-   * is read now for the user, as 2.x's readables did: a stream the user no longer reads still
-   * ends once the peer has sent everything. The user reads the chunks later as usual.
+   * While the connection stops gracefully (which waits for every stream to end), or always with
+   * `eagerStreams`, what has come is read now for the user, as 2.x's readables did: a stream the
+   * user no longer reads still ends once the peer has sent everything. The user reads the chunks
+   * later as usual.
    */
   readAhead() {
     if (this.closed || this.waiter != null) return

@@ -9,6 +9,7 @@
 // to quiche as its capacity (the peer's flow-control window) allows and wait for capacity
 // otherwise: that is the backpressure.
 
+const { clock } = require('./clock.js')
 const errors = require('./errors.js')
 const { fast } = require('./native.js')
 const events = require('./events.js')
@@ -216,6 +217,12 @@ class StreamSender extends StreamHalf {
       })
     }
     if (fin) this.finSent()
+    if (conn.config.eagerStreams === true) {
+      // 2.x's timing: the write is done once its bytes went out and the event loop has been
+      // through a poll for I/O since (two check phases: the first may come before any poll).
+      conn.driver.flushNow()
+      await new Promise((resolve) => clock.setImmediate(() => clock.setImmediate(() => resolve(undefined))))
+    }
   }
 
   /** The FIN was handed over to the native stream. */

@@ -39,6 +39,8 @@ const common = {
   grease: true,
   // The most a reader is handed in one chunk: large chunks, few crossings, bounded memory.
   readableChunkSize: 256 * KiB,
+  // 2.x's stream timing (see QUICConfig.eagerStreams): off, for backpressure and fewer packets.
+  eagerStreams: false,
   // Spare connection ids let a peer change paths (NAT rebinding, migration) unlinkably.
   activeConnectionIdLimit: 4,
 }
@@ -49,7 +51,7 @@ const clientDefault = Object.freeze({ ...common, verifyPeer: true })
 const serverDefault = Object.freeze({ ...common, verifyPeer: false })
 
 /** Options of the JS layer that do not go to the native core. */
-const jsOnly = new Set(['verifyCallback', 'keepAliveIntervalTime', 'readableChunkSize', 'enableDgram'])
+const jsOnly = new Set(['verifyCallback', 'keepAliveIntervalTime', 'readableChunkSize', 'enableDgram', 'eagerStreams'])
 /** Native option names also accepted directly. */
 const nativeNames = new Set(Object.keys(optionKinds))
 /** Old names refused with a pointer to their replacement. */

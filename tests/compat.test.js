@@ -225,3 +225,34 @@ test("QUICServer.updateCrypto, as 2.x's: a new Retry key; tokens of the old one 
   await s.end(Buffer.from('after'))
   assert.equal(Buffer.from(/** @type {Uint8Array} */ (await s.read())).toString(), 'after')
 })
+
+test("eagerStreams gives 2.x's chunking: writes awaited one by one arrive as chunks of their own", async (t) => {
+  const { startServer: start, connect: dial, onServerStreams: onStreams } = require('./helpers/quic.js')
+  const messages = 'The Quick Brown Fox Jumped Over The Lazy Dog'.split(' ').map((w) => Buffer.from(w))
+  /** @param {boolean} eagerStreams */
+  const run = async (eagerStreams) => {
+    const server = await start(t, { config: { eagerStreams } })
+    /** @type {(s: import('../index').QUICStream) => void} */
+    let got = () => {}
+    const peer = new Promise((resolve) => {
+      got = resolve
+    })
+    onStreams(server, (s) => got(s))
+    const client = await dial(t, server.port, { config: { eagerStreams } })
+    const s = client.connection.newStream()
+    const writer = s.writable.getWriter()
+    for (const m of messages) await writer.write(m)
+    await writer.close()
+    const p = /** @type {import('../index').QUICStream} */ (await peer)
+    // As 2.x's test: the reading starts once everything was written.
+    for (let i = 0; i < 100 && p.readState === 'recv' && eagerStreams; i++) await new Promise((r) => setTimeout(r, 10))
+    /** @type {string[]} */
+    const chunks = []
+    const reader = p.readable.getReader()
+    for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(Buffer.from(r.value).toString())
+    return chunks
+  }
+  assert.deepEqual(await run(true), ['The', 'Quick', 'Brown', 'Fox', 'Jumped', 'Over', 'The', 'Lazy', 'Dog'])
+  // Without it (the default) the bytes are the same, their chunking is QUIC's.
+  assert.equal((await run(false)).join(''), messages.join(''))
+})
