@@ -20,6 +20,7 @@ const ConnectionDriver = require('./ConnectionDriver.js')
 const ConnectionPoll = require('./ConnectionPoll.js')
 const closeError = require('./close-error.js')
 const { registerLifecycle } = require('./async-init.js')
+const { channels } = require('./diagnostics.js')
 
 /** The longest a stop waits for its CONNECTION_CLOSE to get past a full congestion window. */
 const CLOSE_SEND_WAIT = 1000
@@ -107,6 +108,7 @@ class QUICConnection extends ConnectionInfo {
     /** When packets go out and the timer fires. */
     this.driver = new ConnectionDriver(this)
     if (this.config.keepAliveIntervalTime != null) this.nextKeepAlive = clock.now() + this.config.keepAliveIntervalTime
+    if (channels.connectionCreated.hasSubscribers) channels.connectionCreated.publish({ connection: this })
   }
 
   /** @internal Sends the first flight (clients) and resolves once established and verified. */
@@ -207,6 +209,7 @@ class QUICConnection extends ConnectionInfo {
       this.cids = this.cids.filter((c) => !c.equals(cid))
     }
     for (const pe of ex.pathEvents) {
+      if (channels.pathEvent.hasSubscribers) channels.pathEvent.publish({ connection: this, event: pe })
       if (pe.type === 'peerMigrated') {
         this._remoteHost = pe.peer.host
         this._remotePort = pe.peer.port
@@ -242,6 +245,7 @@ class QUICConnection extends ConnectionInfo {
     this.driver.arm()
     this.logger.info(`Started QUICConnection with ${this._remoteHost}:${this._remotePort}`)
     this.emit(events.EventQUICConnectionStarted)
+    if (channels.connectionStarted.hasSubscribers) channels.connectionStarted.publish({ connection: this })
     this.resolveStarted(undefined)
     // Peer streams that came with 0-RTT or the first flight wait until the user has had the
     // connection (server event, client promise) and a chance to listen for them; so does its end.
@@ -368,6 +372,7 @@ class QUICConnection extends ConnectionInfo {
       this.logger.info('Stopped QUICConnection')
       this.emit(events.EventQUICConnectionClose, { detail: err })
       this.emit(events.EventQUICConnectionStopped)
+      if (channels.connectionClosed.hasSubscribers) channels.connectionClosed.publish({ connection: this, error: err })
       this.resolveClosedP(undefined)
     }
     // Ended in the turn it was handed out (a client's verifyCallback rejecting the server, say):

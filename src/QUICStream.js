@@ -16,6 +16,7 @@ const { StreamReceiver, RecvState } = require('./StreamReceiver.js')
 const { StreamSender, SendState, DONE } = require('./StreamSender.js')
 const { registerLifecycle } = require('./async-init.js')
 const { loggerFor } = require('./logger.js')
+const { channels } = require('./diagnostics.js')
 
 /** @typedef {{ resolve: (v?: unknown) => void, reject: (e: unknown) => void }} Waiter */
 
@@ -25,7 +26,9 @@ class QUICStream extends QUICEventTarget {
    * @param {ConstructorParameters<typeof QUICStream>[0]} opts
    */
   static createQUICStream(opts) {
-    return new QUICStream(opts)
+    const stream = new QUICStream(opts)
+    if (channels.streamCreated.hasSubscribers) channels.streamCreated.publish({ stream })
+    return stream
   }
 
   /**
@@ -310,6 +313,7 @@ class QUICStream extends QUICEventTarget {
     this.closedWaiter?.()
     this.closedWaiter = null
     this.emit(events.EventQUICStreamDestroyed)
+    if (channels.streamClosed.hasSubscribers) channels.streamClosed.publish({ stream: this })
   }
 
   /**
@@ -362,6 +366,7 @@ class QUICStream extends QUICEventTarget {
     this.receiver.fail(err)
     this.sender.fail(err)
     this.emit(events.EventQUICStreamDestroyed)
+    if (channels.streamClosed.hasSubscribers) channels.streamClosed.publish({ stream: this })
     this.connection.streamDone(this)
     this.closedWaiter?.()
     this.closedWaiter = null

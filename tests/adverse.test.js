@@ -4,7 +4,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { errors, events } = require('../index.js')
-const { startServer, connect, echoServer, readAll, writeAll, pattern, once } = require('./helpers/quic.js')
+const { startServer, connect, echoServer, readAll, writeAll, pattern, once, sleep } = require('./helpers/quic.js')
 const { LossyRelay } = require('./helpers/lossy-relay.js')
 
 const MiB = 1024 * 1024
@@ -101,4 +101,56 @@ test("NAT rebinding: the client's port changes mid-transfer and the transfer com
   assert.equal(ev.detail.port, newPort)
   assert.equal(conn.remotePort, newPort)
   assert.notEqual(newPort, oldPort)
+})
+
+test('diagnostics_channel: connection, stream and path life cycles, as tracing tools see them', async (t) => {
+  const dc = require('node:diagnostics_channel')
+  /** @type {string[]} */
+  const seen = []
+  /** @type {Array<[string, (m: any) => void]>} */
+  const subs = []
+  for (const name of [
+    'connection:created',
+    'connection:started',
+    'connection:closed',
+    'stream:created',
+    'stream:closed',
+  ]) {
+    const fn = (/** @type {any} */ m) => seen.push(`${name} ${m.connection?.type ?? m.stream?.initiated}`)
+    dc.subscribe(`quic:${name}`, fn)
+    subs.push([`quic:${name}`, fn])
+  }
+  const pathFn = (/** @type {any} */ m) => seen.push(`path:event ${m.connection.type} ${m.event.type}`)
+  dc.subscribe('quic:path:event', pathFn)
+  subs.push(['quic:path:event', pathFn])
+  t.after(() => {
+    for (const [name, fn] of subs) dc.unsubscribe(name, fn)
+  })
+  const server = await startServer(t)
+  echoServer(server)
+  const relay = new LossyRelay(server.port, {})
+  const port = await relay.start()
+  t.after(() => relay.close())
+  const client = await connect(t, port)
+  const s = client.connection.newStream()
+  await s.write(Buffer.from('x'))
+  await relay.rebind()
+  await s.end(Buffer.from('y'))
+  for (let chunk = await s.read(); chunk != null; chunk = await s.read());
+  await client.destroy()
+  for (let i = 0; i < 200 && !seen.includes('connection:closed server'); i++) await sleep(10)
+  for (const want of [
+    'connection:created client',
+    'connection:created server',
+    'connection:started client',
+    'connection:started server',
+    'stream:created local',
+    'stream:created peer',
+    'stream:closed local',
+    'path:event server peerMigrated',
+    'connection:closed client',
+    'connection:closed server',
+  ]) {
+    assert.ok(seen.includes(want), `${want} not seen in ${JSON.stringify(seen)}`)
+  }
 })
