@@ -268,6 +268,16 @@ export class QUICSocket extends EventTarget {
   start(opts?: { host?: string; port?: number; reuseAddr?: boolean; ipv6Only?: boolean }): Promise<void>
   /** Throws ErrorQUICSocketConnectionsActive while connections or a server use it, unless `force`. */
   stop(opts?: { force?: boolean }): Promise<void>
+  /**
+   * Hole punching: sends a small non-QUIC datagram to `host:port` every `intervalTime` ms (50)
+   * until a datagram from that address arrives (both NATs then map the pair: connect either
+   * way). Rejects with ErrorQUICSocketPunchTimeout after `timeout` ms (5 000); `signal` aborts.
+   */
+  punch(
+    host: string,
+    port: number,
+    opts?: { intervalTime?: number; timeout?: number; signal?: AbortSignal },
+  ): Promise<void>
   /** Sends a raw UDP datagram (hole punching). */
   send(msg: string | Uint8Array, port: number, host: string): Promise<number>
   send(msg: Uint8Array, offset: number, length: number, port: number, host: string): Promise<number>
@@ -535,6 +545,7 @@ export namespace errors {
   class ErrorQUICSocketConnectionsActive extends ErrorQUICSocket {}
   class ErrorQUICSocketInvalidBindAddress extends ErrorQUICSocket {}
   class ErrorQUICSocketInvalidSendAddress extends ErrorQUICSocket {}
+  class ErrorQUICSocketPunchTimeout extends ErrorQUICSocket {}
   class ErrorQUICSocketInternal extends ErrorQUICSocket {}
   class ErrorQUICClient extends ErrorQUIC {}
   class ErrorQUICClientDestroyed extends ErrorQUICClient {}

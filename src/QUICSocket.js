@@ -19,6 +19,7 @@ const native = require('./native.js')
 const { registerLifecycle, lifecycleSymbolsReady } = require('./async-init.js')
 const routing = require('./socket-routing.js')
 const QUICConnectionMap = require('./QUICConnectionMap.js')
+const holePunch = require('./hole-punch.js')
 
 const { CID_LENGTH, socketFd } = routing
 /** Default UDP buffer sizes: the 208 KiB kernel default loses packets under bulk load. */
@@ -97,6 +98,8 @@ class QUICSocket extends QUICEventTarget {
     this.onRawSent = this.sendCallback(() => {})
     this.handleMessage = this.handleMessage.bind(this)
     this.handleBatch = this.handleBatch.bind(this)
+    /** Hole punches waiting to hear from an address (hole-punch.js). @type {Map<string, Array<() => void>>} */
+    this.punches = new Map()
     /** A stop under way (its own close event is not a request to close). */
     this.stopping = false
     // 2.x's evented close: an EventQUICSocketClose dispatched on a running socket (by its user,
@@ -288,6 +291,18 @@ class QUICSocket extends QUICEventTarget {
         err != null ? reject(err) : resolve(bytes),
       )
     })
+  }
+
+  /**
+   * Hole punching: sends a small non-QUIC datagram to `host:port` every `intervalTime` ms (50) until a
+   * datagram from that address arrives, then resolves (both NATs now map the pair: connect either
+   * way); `ErrorQUICSocketPunchTimeout` after `timeout` ms (5 000); `signal` aborts.
+   * @param {string} host
+   * @param {number} port
+   * @param {{ intervalTime?: number, timeout?: number, signal?: AbortSignal }} [opts]
+   */
+  punch(host, port, opts) {
+    return holePunch.punch(this, host, port, opts)
   }
 
   /**

@@ -112,6 +112,13 @@ const ErrorQUICSocketInvalidBindAddress = define(
   'ERR_QUIC_SOCKET_INVALID_BIND_ADDRESS',
   'QUIC socket cannot bind to the address',
 )
+/** `QUICSocket.punch` heard nothing from the peer's address in time. */
+const ErrorQUICSocketPunchTimeout = define(
+  ErrorQUICSocket,
+  'ErrorQUICSocketPunchTimeout',
+  'ERR_QUIC_SOCKET_PUNCH_TIMEOUT',
+  'QUIC socket heard nothing from the address it punched towards',
+)
 const ErrorQUICSocketInvalidSendAddress = define(
   ErrorQUICSocket,
   'ErrorQUICSocketInvalidSendAddress',
@@ -344,6 +351,7 @@ module.exports = {
   ErrorQUICSocketConnectionsActive,
   ErrorQUICSocketInvalidBindAddress,
   ErrorQUICSocketInvalidSendAddress,
+  ErrorQUICSocketPunchTimeout,
   ErrorQUICSocketInternal,
   ErrorQUICClient,
   ErrorQUICClientDestroyed,

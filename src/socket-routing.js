@@ -10,6 +10,7 @@ const util = require('node:util')
 const errors = require('./errors.js')
 const events = require('./events.js')
 const native = require('./native.js')
+const { heardFrom } = require('./hole-punch.js')
 
 /** Length of every connection id this library issues; short headers are routed by it. */
 const CID_LENGTH = 20
@@ -104,6 +105,7 @@ function handleBatch(qs, touched, unmatched, errno, after) {
  * @param {import('node:dgram').RemoteInfo} rinfo
  */
 function route(qs, msg, rinfo) {
+  if (qs.punches.size > 0) heardFrom(qs, rinfo)
   if (msg.length === 0) return
   let start
   let end

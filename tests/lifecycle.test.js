@@ -389,6 +389,41 @@ test('a graceful destroy completes once the user destroys the streams it waits o
   assert.ok(Date.now() - t0 < 2000, `the destroy took ${Date.now() - t0} ms after the streams went`)
 })
 
+test('hole punching: two sockets punching each other both get through; a silent address times out', async (t) => {
+  const a = new QUICSocket()
+  const b = new QUICSocket()
+  await a.start({ host: '127.0.0.1' })
+  await b.start({ host: '127.0.0.1' })
+  t.after(() => Promise.all([a.stop({ force: true }), b.stop({ force: true })]))
+  // b starts later, as a peer told of the punch a little after: a's first datagrams go nowhere.
+  const fromA = a.punch('127.0.0.1', b.port, { intervalTime: 20, timeout: 3000 })
+  await sleep(50)
+  await Promise.all([fromA, b.punch('127.0.0.1', a.port, { intervalTime: 20, timeout: 3000 })])
+  assert.equal(/** @type {any} */ (a).punches.size + /** @type {any} */ (b).punches.size, 0)
+  // Then a QUIC connection goes through the same pair of sockets.
+  const server = new QUICServer({ socket: b, config: { key: fixtures.ec.key, cert: fixtures.ec.cert } })
+  await server.start()
+  t.after(() => server.stop({ force: true }))
+  const client = await QUICClient.createQUICClient({
+    host: '127.0.0.1',
+    port: b.port,
+    socket: a,
+    serverName: 'localhost',
+    config: { ca: fixtures.ca },
+  })
+  await client.destroy()
+  // Nobody answers: a typed timeout, and aborting works too.
+  const silent = new QUICSocket()
+  await silent.start({ host: '127.0.0.1' })
+  t.after(() => silent.stop({ force: true }))
+  await assert.rejects(a.punch('127.0.0.1', silent.port, { timeout: 100 }), errors.ErrorQUICSocketPunchTimeout)
+  const ac = new AbortController()
+  const aborted = a.punch('127.0.0.1', silent.port, { signal: ac.signal })
+  ac.abort(new Error('enough'))
+  await assert.rejects(aborted, /enough/)
+  assert.equal(/** @type {any} */ (a).punches.size, 0)
+})
+
 test('the logger option logs life-cycle steps as 2.x does, through child loggers; silent without one', async (t) => {
   /** @type {string[]} */
   const lines = []
