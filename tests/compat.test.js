@@ -256,3 +256,12 @@ test("eagerStreams gives 2.x's chunking: writes awaited one by one arrive as chu
   // Without it (the default) the bytes are the same, their chunking is QUIC's.
   assert.equal((await run(false)).join(''), messages.join(''))
 })
+
+test("the README's 2.x-style program (examples/2x-style.mjs) runs unchanged", () => {
+  const out = execFileSync(process.execPath, [path.join(ROOT, 'examples', '2x-style.mjs')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+  assert.match(out, /echoed "hello from 2.x"/)
+})
