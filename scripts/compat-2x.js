@@ -59,6 +59,7 @@ fs.writeFileSync(
       moduleNameMapper: {
         // One copy of async-init for the tests and the package, as npm would install it.
         '^@matrixai/async-init$': modules('@matrixai/async-init/dist/index.js'),
+        '^@matrixai/async-init/(.*)$': modules('@matrixai/async-init/dist/$1'),
         '^@peculiar/webcrypto$': modules('@peculiar/webcrypto/build/webcrypto.js'),
         '^@$': '@matrixai/quic',
         '^@/(.*)$': '@matrixai/quic/$1',

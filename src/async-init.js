@@ -52,7 +52,9 @@ function install(cls, life, syms) {
 async function load() {
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
-      const m = await import('@matrixai/async-init')
+      // Its utils module holds the symbols and imports nothing: the package's index would load
+      // @matrixai/async-locks, errors and events too (about 25 ms at start-up for nothing).
+      const m = await import('@matrixai/async-init/utils.js')
       symbols = { running: m.running, destroyed: m.destroyed, status: m.status }
       for (const [cls, life] of registered) install(cls, life, symbols)
       return true
