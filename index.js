@@ -11,7 +11,6 @@ const events = require('./src/events.js')
 const errors = require('./src/errors.js')
 const config = require('./src/config.js')
 const utils = require('./src/utils.js')
-const native = require('./src/native.js')
 const { createNativeConfig } = require('./src/native-options.js')
 
 module.exports.QUICSocket = QUICSocket
@@ -25,6 +24,7 @@ module.exports.events = events
 module.exports.errors = errors
 module.exports.config = config
 module.exports.utils = utils
-// The addon, with the code tables 2.x's `native` namespace had.
-module.exports.native = Object.freeze({ ...native, ...require('./src/native-codes.js') })
+// The addon, with the code tables 2.x's `native` namespace had: the deep import's object, so
+// `@matrixai/quic/native` is the same one.
+module.exports.native = Object.freeze(require('./deep-imports/native.js'))
 module.exports.createNativeConfig = createNativeConfig

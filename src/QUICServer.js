@@ -17,8 +17,8 @@ const QUICSocket = require('./QUICSocket.js')
 const QUICConnection = require('./QUICConnection.js')
 const { registerLifecycle } = require('./async-init.js')
 
-/** RFC 9000 §14.1: a client's first Initial is padded to at least 1200 bytes. */
-const MIN_INITIAL_SIZE = 1200
+/** RFC 9000 §14.1: a client's first Initial is padded to at least this (quiche's constant). */
+const MIN_INITIAL_SIZE = native.MIN_CLIENT_INITIAL_LEN
 /** QUIC transport error codes used before a connection is handed out. */
 const CONNECTION_REFUSED = 0x2
 const INVALID_TOKEN = 0xb

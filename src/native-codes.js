@@ -6,6 +6,8 @@
 // the small enums beside them. Each is a TypeScript-style enum: name → number and number → name.
 // `quiche` holds 2.x's constants.
 
+const native = require('./native.js')
+
 /** @param {Record<string, number>} byName */
 function enumOf(byName) {
   /** @type {Record<string | number, string | number>} */
@@ -78,13 +80,14 @@ const Shutdown = enumOf({ Read: 0, Write: 1 })
 const Type = enumOf({ Initial: 0, Retry: 1, Handshake: 2, ZeroRTT: 3, VersionNegotiation: 4, Short: 5 })
 
 /**
- * 2.x's `native.quiche`: its constants and the tables above. 2.x's raw `Config`, `Connection`
+ * 2.x's `native.quiche`: its constants (quiche's from the addon) and the tables above. 2.x's raw `Config`, `Connection`
  * and `Header` classes are not here: 3.0's core is `native.Connection`, a different API.
  */
 const quiche = Object.freeze({
-  MAX_CONN_ID_LEN: 20,
-  MIN_CLIENT_INITIAL_LEN: 1200,
-  PROTOCOL_VERSION: 1,
+  MAX_CONN_ID_LEN: native.MAX_CONN_ID_LEN,
+  MIN_CLIENT_INITIAL_LEN: native.MIN_CLIENT_INITIAL_LEN,
+  PROTOCOL_VERSION: native.PROTOCOL_VERSION,
+  // 2.x's own limits, not quiche's.
   MAX_DATAGRAM_SIZE: 1350,
   MAX_UDP_PACKET_SIZE: 65535,
   MAX_STREAM_WINDOW: 16 * 1024 * 1024,

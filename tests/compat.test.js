@@ -31,8 +31,11 @@ test("deep imports, as 2.x's `./*` exports: the same objects as the root's, with
     assert.equal(require(`@matrixai/quic/${name}.js`), /** @type {any} */ (quic)[name], name)
   }
   const native = require('@matrixai/quic/native')
+  assert.equal(native, quic.native)
   assert.equal(native.CryptoError.BadCertificate, 298)
   assert.equal(native.quiche.MAX_CONN_ID_LEN, 20)
+  assert.equal(native.quiche.MIN_CLIENT_INITIAL_LEN, 1200)
+  assert.equal(native.quiche.PROTOCOL_VERSION, 1)
   assert.equal(typeof native.Connection, 'function')
   assert.deepEqual(Object.keys(require('@matrixai/quic/types.js')), [])
   // Only 2.x's paths: the implementation's files are not reachable.
@@ -47,12 +50,12 @@ test('deep imports from ES modules: default exports are the classes, named expor
     import * as events from '@matrixai/quic/events'
     import * as utils from '@matrixai/quic/utils.js'
     import { CryptoError, quiche } from '@matrixai/quic/native'
-    import { QUICServer, events as rootEvents, errors as rootErrors } from '@matrixai/quic'
+    import { QUICServer, events as rootEvents, errors as rootErrors, utils as rootUtils } from '@matrixai/quic'
     const missing = (ns, root) => Object.keys(root).filter((k) => ns[k] !== root[k])
     console.log(JSON.stringify({
       socket: QUICSocket.name, server: QUICServer.name,
       errors: missing(errors, rootErrors), events: missing(events, rootEvents),
-      utils: ['toCanonicalIP', 'isIPv4MappedIPv6', 'promise'].filter((k) => typeof utils[k] !== 'function'),
+      utils: missing(utils, rootUtils),
       bad: CryptoError.BadCertificate, cid: quiche.MAX_CONN_ID_LEN,
     }))`
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', source], { cwd: ROOT, encoding: 'utf8' })

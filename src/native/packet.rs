@@ -83,6 +83,10 @@ pub const PROTOCOL_VERSION: u32 = quiche::PROTOCOL_VERSION;
 #[napi(js_name = "MAX_CONN_ID_LEN")]
 pub const MAX_CONN_ID_LEN: u32 = quiche::MAX_CONN_ID_LEN as u32;
 
+/// The least a client's first Initial datagram is padded to (RFC 9000 §14.1).
+#[napi(js_name = "MIN_CLIENT_INITIAL_LEN")]
+pub const MIN_CLIENT_INITIAL_LEN: u32 = quiche::MIN_CLIENT_INITIAL_LEN as u32;
+
 fn cid<'a>(bytes: &'a [u8], field: &'static str) -> QuicResult<quiche::ConnectionId<'a>> {
     if bytes.len() > quiche::MAX_CONN_ID_LEN {
         return Err(QuicError::argument(
