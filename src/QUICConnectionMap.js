@@ -5,27 +5,22 @@
 // apart (`serverConnections`, `clientConnections`, keyed by the id's hex). Routing does not use
 // it: a socket routes by every id a connection has, natively or in its own table.
 
-const QUICConnectionId = require('./QUICConnectionId.js')
+const { encodeConnectionId } = require('./utils.js')
 
 /** @typedef {{ type?: string }} Connection anything with a `type` ('server' or 'client') */
 
-/** @extends {Map<QUICConnectionId, Connection>} */
+/** @extends {Map<import('./QUICConnectionId.js'), Connection>} */
 class QUICConnectionMap extends Map {
-  /** @param {Iterable<readonly [QUICConnectionId, Connection]>} [connections] */
+  /** @param {Iterable<readonly [import('./QUICConnectionId.js'), Connection]>} [connections] */
   constructor(connections) {
     super()
     /** @type {Map<string, Connection>} */
     this._serverConnections = new Map()
     /** @type {Map<string, Connection>} */
     this._clientConnections = new Map()
-    /** Hex → the id it was set with. @type {Map<string, QUICConnectionId>} */
+    /** Hex → the id it was set with. @type {Map<string, import('./QUICConnectionId.js')>} */
     this.ids = new Map()
     for (const [id, conn] of connections ?? []) this.set(id, conn)
-  }
-
-  /** @param {Uint8Array} id */
-  static key(id) {
-    return QUICConnectionId.fromBuffer(id).toString()
   }
 
   /** @returns {ReadonlyMap<string, Connection>} */
@@ -43,22 +38,20 @@ class QUICConnectionMap extends Map {
     return conn.type === 'server' ? this._serverConnections : conn.type === 'client' ? this._clientConnections : null
   }
 
-  /** @param {QUICConnectionId} id */
+  /** @param {import('./QUICConnectionId.js')} id */
   has(id) {
-    return this.ids.has(QUICConnectionMap.key(id))
+    return this.ids.has(encodeConnectionId(id))
   }
 
-  /** @param {QUICConnectionId} id */
+  /** @param {import('./QUICConnectionId.js')} id */
   get(id) {
-    const known = this.ids.get(QUICConnectionMap.key(id))
+    const known = this.ids.get(encodeConnectionId(id))
     return known === undefined ? undefined : super.get(known)
   }
 
-  /** @param {QUICConnectionId} id @param {Connection} conn */
+  /** @param {import('./QUICConnectionId.js')} id @param {Connection} conn */
   set(id, conn) {
-    // Map's constructor calls set before this class's fields exist: nothing is passed to it.
-    if (this.ids === undefined) return super.set(id, conn)
-    const key = QUICConnectionMap.key(id)
+    const key = encodeConnectionId(id)
     const known = this.ids.get(key)
     if (known !== undefined) this.delete(known)
     this.ids.set(key, id)
@@ -66,9 +59,9 @@ class QUICConnectionMap extends Map {
     return super.set(id, conn)
   }
 
-  /** @param {QUICConnectionId} id */
+  /** @param {import('./QUICConnectionId.js')} id */
   delete(id) {
-    const key = QUICConnectionMap.key(id)
+    const key = encodeConnectionId(id)
     const known = this.ids.get(key)
     if (known === undefined) return false
     this.ids.delete(key)

@@ -312,6 +312,11 @@ class QUICStream extends QUICEventTarget {
     this.connection.streamDone(this)
     this.closedWaiter?.()
     this.closedWaiter = null
+    this.ended()
+  }
+
+  /** The stream is over, by its halves' ends or its connection's: its listeners and tracers hear so. */
+  ended() {
     this.emit(events.EventQUICStreamDestroyed)
     if (channels.streamClosed.hasSubscribers) channels.streamClosed.publish({ stream: this })
   }
@@ -365,8 +370,7 @@ class QUICStream extends QUICEventTarget {
     this.resolveKnown()
     this.receiver.fail(err)
     this.sender.fail(err)
-    this.emit(events.EventQUICStreamDestroyed)
-    if (channels.streamClosed.hasSubscribers) channels.streamClosed.publish({ stream: this })
+    this.ended()
     this.connection.streamDone(this)
     this.closedWaiter?.()
     this.closedWaiter = null

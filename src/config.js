@@ -4,8 +4,7 @@
 // core that 2.x lacked are accepted under their native names. Unknown options are refused by name.
 
 const { ErrorQUICConfig } = require('./errors.js')
-const { createNativeConfig } = require('./native-options.js')
-const { optionKinds } = require('./native-options.js')
+const { createNativeConfig, optionKinds } = require('./native-options.js')
 
 const KiB = 1024
 const MiB = 1024 * KiB

@@ -66,9 +66,10 @@ async function punch(qs, host, port, { intervalTime = 50, timeout = 5000, signal
     clock.clearTimeout(timer)
     clock.clearTimeout(repeat)
     signal?.removeEventListener('abort', onAbort)
-    const left = waiting.filter((w) => w !== heard)
-    if (left.length > 0) qs.punches.set(key, left)
-    else if (qs.punches.get(key) === waiting) qs.punches.delete(key)
+    // Heard: heardFrom took the list away already. Otherwise this punch leaves it.
+    const i = waiting.indexOf(heard)
+    if (i >= 0) waiting.splice(i, 1)
+    if (waiting.length === 0 && qs.punches.get(key) === waiting) qs.punches.delete(key)
   }
 }
 

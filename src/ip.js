@@ -114,8 +114,8 @@ const buildAddress = (host, port = 0) => (net.isIPv6(host) ? `[${host}]:${port}`
  * @param {new (message?: string) => Error} invalid
  */
 function toSocketFamily(ip, type, socketHost, invalid) {
-  const mapped = fromIPv4Mapped(ip)
   if (type === 'ipv4&ipv6') return net.isIPv4(ip) ? `${MAPPED}${ip}` : ip
+  const mapped = fromIPv4Mapped(ip)
   if (type === 'ipv4') {
     const v4 = net.isIPv4(ip) ? ip : mapped
     if (v4 == null) throw new invalid(`an IPv4 socket cannot reach ${ip}`)
