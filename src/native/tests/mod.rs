@@ -229,6 +229,30 @@ impl Pipe {
     }
 }
 
+/// quiche's clock on this thread, set to a fixed origin and moved only by `at`; dropping it
+/// gives the thread back the real clock (also when the test fails, so no later test on the
+/// thread reads virtual time).
+struct VirtualTime(std::time::Instant);
+
+impl VirtualTime {
+    fn start() -> VirtualTime {
+        let origin = std::time::Instant::now();
+        quiche::clock::set(Some(origin));
+        VirtualTime(origin)
+    }
+
+    /// `secs` seconds after the origin.
+    fn at(&self, secs: u64) {
+        quiche::clock::set(Some(self.0 + std::time::Duration::from_secs(secs)));
+    }
+}
+
+impl Drop for VirtualTime {
+    fn drop(&mut self) {
+        quiche::clock::set(None);
+    }
+}
+
 fn read_all(conn: &mut Connection, id: u64) -> (Vec<u8>, bool) {
     let mut data = Vec::new();
     let mut buf = [0u8; 4096];

@@ -59,8 +59,7 @@ fn a_stream_queued_with_nothing_to_send_does_not_end_the_send_loop() {
 /// quiche's deadline is measured on that clock; back on the real clock nothing has timed out.
 #[test]
 fn quiche_reads_the_virtual_clock_a_thread_sets() {
-    let origin = std::time::Instant::now();
-    quiche::clock::set(Some(origin));
+    let time = VirtualTime::start();
     let mut co = client_opts();
     co.max_idle_timeout = Some(30_000.0);
     let mut so = server_opts();
@@ -71,11 +70,11 @@ fn quiche_reads_the_virtual_clock_a_thread_sets() {
         deadline > std::time::Duration::from_secs(20),
         "deadline {deadline:?}"
     );
-    quiche::clock::set(Some(origin + std::time::Duration::from_secs(40)));
+    time.at(40);
     assert_eq!(p.client.inner().timeout(), Some(std::time::Duration::ZERO));
     p.client.inner_mut().on_timeout();
     let timed_out = p.client.inner().is_timed_out();
-    quiche::clock::set(None);
+    drop(time);
     assert!(timed_out, "40 virtual seconds passed a 30 s idle timeout");
     // The real clock is back: the server's 30 s have not passed.
     p.server().inner_mut().on_timeout();
@@ -90,8 +89,7 @@ fn quiche_reads_the_virtual_clock_a_thread_sets() {
 /// `send()` built such packets without end (found by the simulation: 2 million in one turn).
 #[test]
 fn a_closing_connection_with_a_handshake_probe_due_stops_sending() {
-    let origin = std::time::Instant::now();
-    quiche::clock::set(Some(origin));
+    let time = VirtualTime::start();
     let mut p = Pipe::new(&client_opts(), &server_opts());
     p.until_client_established();
     let none = |_: usize| false;
@@ -109,7 +107,7 @@ fn a_closing_connection_with_a_handshake_probe_due_stops_sending() {
     flight(&mut p.client, server, &p.caddr, &none);
     p.client.inner_mut().close(true, 0, b"bye").unwrap();
     flight(&mut p.client, server, &p.caddr, &none);
-    quiche::clock::set(Some(origin + std::time::Duration::from_secs(2)));
+    time.at(2);
     p.client.inner_mut().on_timeout();
     let mut out = vec![0u8; 64 * 1500];
     let mut meta = vec![0u32; 1 + 2 * 64];
@@ -121,7 +119,6 @@ fn a_closing_connection_with_a_handshake_probe_due_stops_sending() {
             break;
         }
     }
-    quiche::clock::set(None);
     assert!(
         packets < 64,
         "{packets} packets after the PTO: the send loop does not end"
@@ -165,8 +162,7 @@ fn a_close_before_the_handshake_is_confirmed_reaches_a_server_that_dropped_its_h
 /// (found by the simulation: 11 of 100,000 seeds). The probe now carries a 1-RTT packet too.
 #[test]
 fn a_probe_from_an_unconfirmed_client_reaches_a_server_that_dropped_its_handshake_keys() {
-    let origin = std::time::Instant::now();
-    quiche::clock::set(Some(origin));
+    let time = VirtualTime::start();
     let mut p = Pipe::new(&client_opts(), &server_opts());
     p.until_client_established();
     let all = |_: usize| true;
@@ -178,12 +174,11 @@ fn a_probe_from_an_unconfirmed_client_reaches_a_server_that_dropped_its_handshak
     // The server's ACK and HANDSHAKE_DONE are lost: the client's Finished stays in flight.
     flight(server, &mut p.client, &p.saddr, &none);
     let before = server.inner().stats().recv;
-    quiche::clock::set(Some(origin + std::time::Duration::from_secs(2)));
+    time.at(2);
     p.client.inner_mut().on_timeout();
     // The client's NAT has rebound: its probe arrives from a new address.
     let rebound = addr("127.0.0.1:50001");
     let sent = flight(&mut p.client, server, &rebound, &all);
-    quiche::clock::set(None);
     assert!(sent > 0, "the client sent no probe");
     assert!(
         server.inner().stats().recv > before,
