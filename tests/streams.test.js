@@ -226,8 +226,9 @@ test('both sides cancel their readers: each writer hears the STOP_SENDING and th
   await Promise.all([a.closedP, b.closedP])
   assert.equal(a.writeState, 'stop-recvd')
   assert.equal(b.writeState, 'stop-recvd')
-  await assert.rejects(aw.write(Buffer.from('x')))
-  await assert.rejects(bw.write(Buffer.from('x')))
+  // Each writer fails with what the default codeToReason gives for the peer's code.
+  await assert.rejects(aw.write(Buffer.from('x')), { message: 'write 5' })
+  await assert.rejects(bw.write(Buffer.from('x')), { message: 'write 5' })
 })
 
 test("with the default codeToReason, a peer reset fails reads with 2.x's `read <code>` error", async (t) => {
