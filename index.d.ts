@@ -2,6 +2,7 @@
 // new is an addition. `native` is the raw addon; its types are generated from the Rust doc comments.
 
 import type * as dgram from 'node:dgram'
+import type { TextDecoder, TextEncoder } from 'node:util'
 import type * as binding from './src/native/binding'
 
 /** A TypeScript-style enum as 2.x's `native` namespace exported it: name → number and back. */
@@ -227,7 +228,92 @@ export namespace config {
 // ---------------------------------------------------------------------------------------------
 // Classes
 
-export class QUICSocket extends EventTarget {
+/** A listener for events of type `E`: a function or an object with `handleEvent`. */
+export type QUICEventListener<E> = ((event: E) => void) | { handleEvent(event: E): void }
+
+/** `addEventListener`'s options (declared here so that no DOM lib is needed). */
+export interface QUICEventListenerOptions {
+  capture?: boolean
+  once?: boolean
+  passive?: boolean
+  signal?: AbortSignal
+}
+
+/**
+ * The EventTarget the classes extend, typed by their events: a listener added for one of
+ * `Events`' names, literally or as 2.x wrote it (`events.EventQUICServerConnection.name`), gets
+ * that event's class, `detail` typed, without a cast.
+ */
+declare class QUICEventTarget<Events> extends EventTarget {
+  addEventListener<K extends keyof Events & string>(
+    type: K,
+    listener: QUICEventListener<Events[K]> | null,
+    options?: boolean | QUICEventListenerOptions,
+  ): void
+  addEventListener(
+    type: string,
+    listener: QUICEventListener<Event> | null,
+    options?: boolean | QUICEventListenerOptions,
+  ): void
+  removeEventListener<K extends keyof Events & string>(
+    type: K,
+    listener: QUICEventListener<Events[K]> | null,
+    options?: boolean | { capture?: boolean },
+  ): void
+  removeEventListener(
+    type: string,
+    listener: QUICEventListener<Event> | null,
+    options?: boolean | { capture?: boolean },
+  ): void
+}
+
+/** The events of each class, by `type`. */
+export interface QUICSocketEvents {
+  EventQUICSocketStart: events.EventQUICSocketStart
+  EventQUICSocketStarted: events.EventQUICSocketStarted
+  EventQUICSocketStop: events.EventQUICSocketStop
+  EventQUICSocketStopped: events.EventQUICSocketStopped
+  EventQUICSocketError: events.EventQUICSocketError
+  EventQUICSocketClose: events.EventQUICSocketClose
+}
+export interface QUICServerEvents {
+  EventQUICServerConnection: events.EventQUICServerConnection
+  EventQUICServerStart: events.EventQUICServerStart
+  EventQUICServerStarted: events.EventQUICServerStarted
+  EventQUICServerStop: events.EventQUICServerStop
+  EventQUICServerStopped: events.EventQUICServerStopped
+  EventQUICServerError: events.EventQUICServerError
+  EventQUICServerClose: events.EventQUICServerClose
+}
+export interface QUICClientEvents {
+  EventQUICClientDestroy: events.EventQUICClientDestroy
+  EventQUICClientDestroyed: events.EventQUICClientDestroyed
+  EventQUICClientError: events.EventQUICClientError
+  EventQUICClientErrorSend: events.EventQUICClientErrorSend
+  EventQUICClientClose: events.EventQUICClientClose
+}
+export interface QUICConnectionEvents {
+  EventQUICConnectionStart: events.EventQUICConnectionStart
+  EventQUICConnectionStarted: events.EventQUICConnectionStarted
+  EventQUICConnectionStop: events.EventQUICConnectionStop
+  EventQUICConnectionStopped: events.EventQUICConnectionStopped
+  EventQUICConnectionError: events.EventQUICConnectionError
+  EventQUICConnectionClose: events.EventQUICConnectionClose
+  EventQUICConnectionStream: events.EventQUICConnectionStream
+  EventQUICConnectionSend: events.EventQUICConnectionSend
+  EventQUICConnectionDatagram: events.EventQUICConnectionDatagram
+  EventQUICConnectionPeerMigrated: events.EventQUICConnectionPeerMigrated
+}
+export interface QUICStreamEvents {
+  EventQUICStreamDestroy: events.EventQUICStreamDestroy
+  EventQUICStreamDestroyed: events.EventQUICStreamDestroyed
+  EventQUICStreamError: events.EventQUICStreamError
+  EventQUICStreamCloseRead: events.EventQUICStreamCloseRead
+  EventQUICStreamCloseWrite: events.EventQUICStreamCloseWrite
+  EventQUICStreamSend: events.EventQUICStreamSend
+}
+
+export class QUICSocket extends QUICEventTarget<QUICSocketEvents> {
   constructor(opts?: {
     resolveHostname?: ResolveHostname
     /** Use this dgram socket (bound or not) instead of creating one. */
@@ -283,7 +369,7 @@ export class QUICSocket extends EventTarget {
   send(msg: Uint8Array, offset: number, length: number, port: number, host: string): Promise<number>
 }
 
-export class QUICServer extends EventTarget {
+export class QUICServer extends QUICEventTarget<QUICServerEvents> {
   constructor(opts: {
     config: QUICServerConfigInput
     socket?: QUICSocket
@@ -344,7 +430,7 @@ export interface QUICClientOptions {
   logger?: QUICLogger
 }
 
-export class QUICClient extends EventTarget {
+export class QUICClient extends QUICEventTarget<QUICClientEvents> {
   /**
    * Connects and resolves once the connection is established and verified. `ctx.timer` (ms, default
    * 15 000) bounds the handshake: ErrorQUICClientCreateTimeout. `ctx.signal` aborts it.
@@ -393,7 +479,7 @@ export class QUICConnectionId extends Uint8Array {
   [Symbol.toPrimitive](hint: 'string' | 'number' | 'default'): string
 }
 
-export class QUICConnection extends EventTarget {
+export class QUICConnection extends QUICEventTarget<QUICConnectionEvents> {
   readonly type: 'client' | 'server'
   readonly closedP: Promise<void>
   /** The id the peer addresses this side by now. */
@@ -431,7 +517,7 @@ export class QUICConnection extends EventTarget {
   destroyStreams(reason?: any): void
 }
 
-export class QUICStream extends EventTarget implements ReadableWritablePair<Uint8Array, Uint8Array> {
+export class QUICStream extends QUICEventTarget<QUICStreamEvents> {
   readonly type: 'bidi' | 'uni'
   readonly initiated: 'local' | 'peer'
   /** Undefined while a local stream waits for the peer's stream credit. */
@@ -591,49 +677,117 @@ export namespace errors {
 
 export namespace events {
   class EventQUIC<T = any> extends Event {
-    constructor(options?: { detail?: T } & EventInit)
+    constructor(options?: { detail?: T; bubbles?: boolean; cancelable?: boolean; composed?: boolean })
     detail: T
   }
   class EventQUICSocket<T = any> extends EventQUIC<T> {}
-  class EventQUICSocketStart extends EventQUICSocket {}
-  class EventQUICSocketStarted extends EventQUICSocket {}
-  class EventQUICSocketStop extends EventQUICSocket {}
-  class EventQUICSocketStopped extends EventQUICSocket {}
-  class EventQUICSocketError extends EventQUICSocket<errors.ErrorQUICSocketInternal> {}
-  class EventQUICSocketClose extends EventQUICSocket {}
+  class EventQUICSocketStart extends EventQUICSocket {
+    static readonly name: 'EventQUICSocketStart'
+  }
+  class EventQUICSocketStarted extends EventQUICSocket {
+    static readonly name: 'EventQUICSocketStarted'
+  }
+  class EventQUICSocketStop extends EventQUICSocket {
+    static readonly name: 'EventQUICSocketStop'
+  }
+  class EventQUICSocketStopped extends EventQUICSocket {
+    static readonly name: 'EventQUICSocketStopped'
+  }
+  class EventQUICSocketError extends EventQUICSocket<errors.ErrorQUICSocketInternal> {
+    static readonly name: 'EventQUICSocketError'
+  }
+  class EventQUICSocketClose extends EventQUICSocket {
+    static readonly name: 'EventQUICSocketClose'
+  }
   class EventQUICClient<T = any> extends EventQUIC<T> {}
-  class EventQUICClientDestroy extends EventQUICClient {}
-  class EventQUICClientDestroyed extends EventQUICClient {}
-  class EventQUICClientError extends EventQUICClient<errors.ErrorQUICConnection> {}
-  class EventQUICClientErrorSend extends EventQUICClient<Error> {}
-  class EventQUICClientClose extends EventQUICClient<errors.ErrorQUICConnection | undefined> {}
+  class EventQUICClientDestroy extends EventQUICClient {
+    static readonly name: 'EventQUICClientDestroy'
+  }
+  class EventQUICClientDestroyed extends EventQUICClient {
+    static readonly name: 'EventQUICClientDestroyed'
+  }
+  class EventQUICClientError extends EventQUICClient<errors.ErrorQUICConnection> {
+    static readonly name: 'EventQUICClientError'
+  }
+  class EventQUICClientErrorSend extends EventQUICClient<Error> {
+    static readonly name: 'EventQUICClientErrorSend'
+  }
+  class EventQUICClientClose extends EventQUICClient<errors.ErrorQUICConnection | undefined> {
+    static readonly name: 'EventQUICClientClose'
+  }
   class EventQUICServer<T = any> extends EventQUIC<T> {}
-  class EventQUICServerConnection extends EventQUICServer<QUICConnection> {}
-  class EventQUICServerStart extends EventQUICServer {}
-  class EventQUICServerStarted extends EventQUICServer {}
-  class EventQUICServerStop extends EventQUICServer {}
-  class EventQUICServerStopped extends EventQUICServer {}
-  class EventQUICServerError extends EventQUICServer<errors.ErrorQUICServer> {}
-  class EventQUICServerClose extends EventQUICServer {}
+  class EventQUICServerConnection extends EventQUICServer<QUICConnection> {
+    static readonly name: 'EventQUICServerConnection'
+  }
+  class EventQUICServerStart extends EventQUICServer {
+    static readonly name: 'EventQUICServerStart'
+  }
+  class EventQUICServerStarted extends EventQUICServer {
+    static readonly name: 'EventQUICServerStarted'
+  }
+  class EventQUICServerStop extends EventQUICServer {
+    static readonly name: 'EventQUICServerStop'
+  }
+  class EventQUICServerStopped extends EventQUICServer {
+    static readonly name: 'EventQUICServerStopped'
+  }
+  class EventQUICServerError extends EventQUICServer<errors.ErrorQUICServer> {
+    static readonly name: 'EventQUICServerError'
+  }
+  class EventQUICServerClose extends EventQUICServer {
+    static readonly name: 'EventQUICServerClose'
+  }
   class EventQUICConnection<T = any> extends EventQUIC<T> {}
-  class EventQUICConnectionStart extends EventQUICConnection {}
-  class EventQUICConnectionStarted extends EventQUICConnection {}
-  class EventQUICConnectionStop extends EventQUICConnection {}
-  class EventQUICConnectionStopped extends EventQUICConnection {}
-  class EventQUICConnectionError extends EventQUICConnection<errors.ErrorQUICConnection> {}
-  class EventQUICConnectionClose extends EventQUICConnection<errors.ErrorQUICConnection | undefined> {}
-  class EventQUICConnectionStream extends EventQUICConnection<QUICStream> {}
+  class EventQUICConnectionStart extends EventQUICConnection {
+    static readonly name: 'EventQUICConnectionStart'
+  }
+  class EventQUICConnectionStarted extends EventQUICConnection {
+    static readonly name: 'EventQUICConnectionStarted'
+  }
+  class EventQUICConnectionStop extends EventQUICConnection {
+    static readonly name: 'EventQUICConnectionStop'
+  }
+  class EventQUICConnectionStopped extends EventQUICConnection {
+    static readonly name: 'EventQUICConnectionStopped'
+  }
+  class EventQUICConnectionError extends EventQUICConnection<errors.ErrorQUICConnection> {
+    static readonly name: 'EventQUICConnectionError'
+  }
+  class EventQUICConnectionClose extends EventQUICConnection<errors.ErrorQUICConnection | undefined> {
+    static readonly name: 'EventQUICConnectionClose'
+  }
+  class EventQUICConnectionStream extends EventQUICConnection<QUICStream> {
+    static readonly name: 'EventQUICConnectionStream'
+  }
   /** A send failed at the socket (detail: the error); reported once per connection. */
-  class EventQUICConnectionSend extends EventQUICConnection<Error> {}
-  class EventQUICConnectionDatagram extends EventQUICConnection<Array<Buffer>> {}
-  class EventQUICConnectionPeerMigrated extends EventQUICConnection<{ host: string; port: number }> {}
+  class EventQUICConnectionSend extends EventQUICConnection<Error> {
+    static readonly name: 'EventQUICConnectionSend'
+  }
+  class EventQUICConnectionDatagram extends EventQUICConnection<Array<Buffer>> {
+    static readonly name: 'EventQUICConnectionDatagram'
+  }
+  class EventQUICConnectionPeerMigrated extends EventQUICConnection<{ host: string; port: number }> {
+    static readonly name: 'EventQUICConnectionPeerMigrated'
+  }
   class EventQUICStream<T = any> extends EventQUIC<T> {}
-  class EventQUICStreamDestroy extends EventQUICStream {}
-  class EventQUICStreamDestroyed extends EventQUICStream {}
-  class EventQUICStreamError extends EventQUICStream<errors.ErrorQUICStream> {}
-  class EventQUICStreamCloseRead extends EventQUICStream {}
-  class EventQUICStreamCloseWrite extends EventQUICStream {}
-  class EventQUICStreamSend extends EventQUICStream {}
+  class EventQUICStreamDestroy extends EventQUICStream {
+    static readonly name: 'EventQUICStreamDestroy'
+  }
+  class EventQUICStreamDestroyed extends EventQUICStream {
+    static readonly name: 'EventQUICStreamDestroyed'
+  }
+  class EventQUICStreamError extends EventQUICStream<errors.ErrorQUICStream> {
+    static readonly name: 'EventQUICStreamError'
+  }
+  class EventQUICStreamCloseRead extends EventQUICStream {
+    static readonly name: 'EventQUICStreamCloseRead'
+  }
+  class EventQUICStreamCloseWrite extends EventQUICStream {
+    static readonly name: 'EventQUICStreamCloseWrite'
+  }
+  class EventQUICStreamSend extends EventQUICStream {
+    static readonly name: 'EventQUICStreamSend'
+  }
 }
 
 /** 2.x's helpers, and 3.0's own (last). */

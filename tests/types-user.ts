@@ -1,0 +1,43 @@
+// A type test (compiled by `npm run typecheck` and, in a fresh project against the packed
+// tarball, by scripts/pack-test.js under `strict`, `skipLibCheck: false` and no DOM lib; never
+// run): listeners get their event's class and `detail` without a cast, by name or as 2.x wrote it.
+
+import { errors, events, type QUICConnection, type QUICServer, type QUICSocket, type QUICStream } from '@matrixai/quic'
+
+export function typedListeners(server: QUICServer, socket: QUICSocket): void {
+  server.addEventListener('EventQUICServerConnection', (event) => {
+    const connection: QUICConnection = event.detail
+    connection.addEventListener(events.EventQUICConnectionStream.name, (e) => {
+      const stream: QUICStream = e.detail
+      stream.addEventListener('EventQUICStreamDestroyed', () => {})
+      void stream.readable.pipeTo(stream.writable)
+    })
+    connection.addEventListener('EventQUICConnectionDatagram', ({ detail }) => {
+      const total: number = detail.reduce((n, d) => n + d.byteLength, 0)
+      void total
+    })
+    connection.addEventListener(
+      'EventQUICConnectionClose',
+      (e) => {
+        const why: errors.ErrorQUICConnection | undefined = e.detail
+        if (why instanceof errors.ErrorQUICConnectionPeer) console.log(why.data.errorCode)
+      },
+      { once: true },
+    )
+    connection.addEventListener(events.EventQUICConnectionPeerMigrated.name, (e) => {
+      const where: string = `${e.detail.host}:${e.detail.port}`
+      void where
+    })
+  })
+  server.addEventListener('EventQUICServerError', {
+    handleEvent(e) {
+      const error: errors.ErrorQUICServer = e.detail
+      console.error(error.message)
+    },
+  })
+  socket.addEventListener('EventQUICSocketError', (e) => console.error(e.detail.code))
+  // Any other type still takes a plain listener.
+  const plain = (e: Event): void => console.log(e.type)
+  server.addEventListener('custom', plain)
+  server.removeEventListener('custom', plain)
+}
