@@ -79,6 +79,26 @@ export declare const native: typeof binding & {
     readonly Shutdown: (typeof native)['Shutdown']
     readonly Type: (typeof native)['Type']
   }
+  /**
+   * The per-packet calls as plain Node-API functions (what the `Connection` methods of the same
+   * names do, without napi-rs's per-call glue); each takes the connection's `handle()`.
+   */
+  readonly fast: {
+    /** `poll()` into `out` (see `Connection.pollInto`); returns how many stream ids follow the header. */
+    pollInto(handle: number, out: Float64Array): number
+    /** Reads up to `maxLength` bytes into `target` at `offset`: a byte count, or a chunk with its end. */
+    streamReadInto(
+      handle: number,
+      streamId: number,
+      maxLength: number,
+      target: Uint8Array,
+      offset: number,
+    ): number | binding.StreamChunk
+    /** Queues `data` (and FIN) on the stream; returns how many bytes quiche took. */
+    streamSend(handle: number, streamId: number, data: Uint8Array, fin: boolean): number
+    /** Sends up to `maxPackets` of the connection's packets with sendmmsg on `fd`; `state` receives the send report. */
+    flushToFd(handle: number, fd: number, maxPackets: number, state: Float64Array): number
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

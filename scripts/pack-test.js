@@ -12,69 +12,18 @@
 //   node scripts/pack-test.js [--keep]
 //
 // Needs the npm registry (or npm's cache) for the package's dependencies and TypeScript.
-const { execFileSync, spawn, spawnSync } = require('node:child_process')
+const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { platformOf } = require('../src/native/load.js')
 const { readmeFiles } = require('./readme-files.js')
+const { run, pack, quickStart } = require('./user-project.js')
 
 const root = path.join(__dirname, '..')
 const keep = process.argv.includes('--keep')
 const rootPkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 const { suffix } = platformOf()
-
-/** @param {string} cmd @param {string[]} args @param {string} cwd */
-function run(cmd, args, cwd) {
-  console.log(`$ ${cmd} ${args.join(' ')}`)
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-}
-
-/** @param {string} dir @param {string} dest the tarball's path */
-function pack(dir, dest) {
-  const out = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', dest], dir))
-  return path.join(dest, out[0].filename)
-}
-
-/**
- * Runs the README's quick start: the server in one process until it says it listens, then the
- * client, whose output must show the echo; then the server is stopped with SIGINT and must exit
- * cleanly.
- * @param {string} cwd @param {string} serverFile @param {string} clientFile
- */
-async function quickStart(cwd, serverFile, clientFile) {
-  console.log(`$ node ${serverFile} & node ${clientFile}`)
-  const server = spawn(process.execPath, [serverFile], { cwd, stdio: ['ignore', 'pipe', 'inherit'] })
-  let said = ''
-  const listening = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${serverFile} did not start: ${said}`)), 20_000)
-    server.stdout.on('data', (d) => {
-      said += d
-      process.stdout.write(d)
-      if (said.includes('listening')) {
-        clearTimeout(timer)
-        resolve(undefined)
-      }
-    })
-    server.on('exit', (code) => reject(new Error(`${serverFile} exited early (${code}): ${said}`)))
-  })
-  const stopped = () => {
-    const exited = new Promise((resolve) => server.once('exit', resolve))
-    server.kill('SIGINT')
-    return Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 10_000))])
-  }
-  try {
-    await listening
-    const out = execFileSync(process.execPath, [clientFile], { cwd, encoding: 'utf8', timeout: 20_000 })
-    process.stdout.write(out)
-    if (!out.includes('echoed: hello')) throw new Error(`${clientFile} did not print the echo: ${out}`)
-  } catch (e) {
-    await stopped()
-    throw e
-  }
-  const code = await stopped()
-  if (code !== 0) throw new Error(`${serverFile} did not stop cleanly on SIGINT: ${code}`)
-}
 
 async function main() {
   const platformDir = path.join(root, 'packages', suffix)
@@ -160,7 +109,7 @@ async function main() {
       run(process.execPath, [path.join('node_modules', 'typescript', 'bin', 'tsc'), '-p', name], project)
     }
     run('sh', ['certificate.sh'], project)
-    await quickStart(project, 'server.mjs', 'client.cjs')
+    await quickStart(project, { cmd: process.execPath, args: [] })
     console.log('packaging test passed')
   } finally {
     if (keep) console.log(`kept ${work}`)

