@@ -2,7 +2,15 @@
 // tarball, by scripts/pack-test.js under `strict`, `skipLibCheck: false` and no DOM lib; never
 // run): listeners get their event's class and `detail` without a cast, by name or as 2.x wrote it.
 
-import { errors, events, native, type QUICConnection, type QUICServer, type QUICSocket, type QUICStream } from '@matrixai/quic'
+import {
+  errors,
+  events,
+  native,
+  type QUICConnection,
+  type QUICServer,
+  type QUICSocket,
+  type QUICStream,
+} from '@matrixai/quic'
 
 export function typedListeners(server: QUICServer, socket: QUICSocket): void {
   server.addEventListener('EventQUICServerConnection', (event) => {
