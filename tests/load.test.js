@@ -19,10 +19,13 @@ function failing(/** @type {Record<string, Error>} */ failures) {
 }
 
 test('platforms are named as the packages are', () => {
-  const gnu = () => /** @type {const} */ ({ libc: 'gnu', version: '2.36' })
-  const musl = () => /** @type {const} */ ({ libc: 'musl', version: null })
-  assert.deepEqual(platformOf('linux', 'x64', gnu), { suffix: 'linux-x64-gnu', described: 'linux x64 (glibc 2.36)' })
+  const gnu = () => /** @type {const} */ ('gnu')
+  const musl = () => /** @type {const} */ ('musl')
+  const x64gnu = platformOf('linux', 'x64', gnu, () => '2.36')
+  assert.equal(x64gnu.suffix, 'linux-x64-gnu')
+  assert.equal(x64gnu.describe(), 'linux x64 (glibc 2.36)')
   assert.equal(platformOf('linux', 'arm64', musl).suffix, 'linux-arm64-musl')
+  assert.equal(platformOf('linux', 'arm64', musl).describe(), 'linux arm64 (musl)')
   assert.equal(platformOf('darwin', 'arm64').suffix, 'darwin-arm64')
   assert.equal(platformOf('win32', 'x64').suffix, 'win32-x64-msvc')
   for (const suffix of Object.keys(SUPPORTED)) {
@@ -32,7 +35,7 @@ test('platforms are named as the packages are', () => {
 
 test('QUIC_NATIVE_PATH first, then the checkout build, then the package', () => {
   const { load, tried } = failing({})
-  const platform = { suffix: 'linux-x64-gnu', described: 'linux x64 (glibc 2.36)' }
+  const platform = { suffix: 'linux-x64-gnu', describe: () => 'linux x64 (glibc 2.36)' }
   assert.throws(() => loadNative({ platform, load, env: { QUIC_NATIVE_PATH: 'x.node' }, exists: () => true }))
   assert.deepEqual(tried, [
     path.resolve('x.node'),
@@ -44,7 +47,7 @@ test('QUIC_NATIVE_PATH first, then the checkout build, then the package', () => 
 })
 
 test('a binary that will not load: the error carries the reason and the way out', () => {
-  const platform = { suffix: 'linux-x64-gnu', described: 'linux x64 (glibc 2.17)' }
+  const platform = { suffix: 'linux-x64-gnu', describe: () => 'linux x64 (glibc 2.17)' }
   const glibc = new Error(
     "/lib64/libc.so.6: version `GLIBC_2.34' not found (required by /app/node_modules/@matrixai/quic-linux-x64-gnu/quic.linux-x64-gnu.node)",
   )
@@ -67,7 +70,7 @@ test('a binary that will not load: the error carries the reason and the way out'
 
 test('a platform without a binary says so', () => {
   const { load } = failing({})
-  const platform = { suffix: 'freebsd-x64', described: 'freebsd x64' }
+  const platform = { suffix: 'freebsd-x64', describe: () => 'freebsd x64' }
   assert.throws(
     () => loadNative({ platform, load, env: {}, exists: () => false }),
     (/** @type {any} */ e) =>
@@ -76,6 +79,12 @@ test('a platform without a binary says so', () => {
       /@matrixai\/quic-freebsd-x64, which does not exist: this platform has no prebuilt binary/.test(e.message) &&
       /@matrixai\/quic-freebsd-x64: not installed/.test(e.message),
   )
+})
+
+test('this process is seen as what it runs on', () => {
+  const { suffix } = platformOf()
+  const glibc = /** @type {any} */ (process.report).getReport().header.glibcVersionRuntime
+  if (process.platform === 'linux') assert.equal(suffix, `linux-${process.arch}-${glibc ? 'gnu' : 'musl'}`)
 })
 
 test('this process loads its addon', () => {

@@ -12,50 +12,58 @@ const path = require('node:path')
 const SUPPORTED = Object.freeze({
   'linux-x64-gnu': 'Linux x64, glibc 2.17 or newer',
   'linux-arm64-gnu': 'Linux arm64, glibc 2.17 or newer',
-  'linux-x64-musl': 'Linux x64, musl (Alpine 3.17 or newer)',
-  'linux-arm64-musl': 'Linux arm64, musl (Alpine 3.17 or newer)',
+  'linux-x64-musl': 'Linux x64, musl 1.2.3 or newer (Alpine 3.17 or newer)',
+  'linux-arm64-musl': 'Linux arm64, musl 1.2.3 or newer (Alpine 3.17 or newer)',
   'darwin-x64': 'macOS x64, 11 or newer',
   'darwin-arm64': 'macOS arm64, 11 or newer',
   'win32-x64-msvc': 'Windows x64, 10 or newer',
 })
 
 /**
- * The C library of this Linux process: glibc (with its version) or musl. Node's report names
- * the glibc it runs on; a process without one (Alpine) runs on musl.
- * @returns {{ libc: 'gnu' | 'musl', version: string | null }}
+ * The C library this Linux process runs on, from the libraries mapped into it (cheap, and right
+ * under an emulator too); Node's report when /proc is not there.
+ * @returns {'gnu' | 'musl'}
  */
 function linuxLibc() {
   try {
+    const maps = fs.readFileSync('/proc/self/maps', 'utf8')
+    if (/\/ld-musl-|\/libc\.musl-/.test(maps)) return 'musl'
+    if (/\/libc\.so\.6|\/libc-2\.\d+\.so/.test(maps)) return 'gnu'
+  } catch {
+    // No /proc: ask Node.
+  }
+  return glibcVersion() === null ? 'musl' : 'gnu'
+}
+
+/** The glibc version Node runs on, or null (musl, or no report). */
+function glibcVersion() {
+  try {
     const report = /** @type {any} */ (process.report)
     report.excludeNetwork = true
-    const header = report.getReport().header
-    if (header?.glibcVersionRuntime) return { libc: 'gnu', version: header.glibcVersionRuntime }
+    return report.getReport().header?.glibcVersionRuntime ?? null
   } catch {
-    // No report: fall through to the file system.
+    return null
   }
-  try {
-    if (fs.readFileSync('/usr/bin/ldd', 'utf8').includes('musl')) return { libc: 'musl', version: null }
-  } catch {
-    // No ldd at all is most often a minimal musl image.
-    return { libc: 'musl', version: null }
-  }
-  return { libc: 'gnu', version: null }
 }
 
 /**
- * This process's platform as the packages name it, and how to describe it.
+ * This process's platform as the packages name it, and how to describe it (the glibc version
+ * is read only then: a report takes milliseconds).
  * @param {NodeJS.Platform} [platform]
  * @param {string} [arch]
- * @param {() => { libc: 'gnu' | 'musl', version: string | null }} [libcOf]
+ * @param {() => 'gnu' | 'musl'} [libcOf]
+ * @param {() => string | null} [glibcOf]
  */
-function platformOf(platform = process.platform, arch = process.arch, libcOf = linuxLibc) {
+function platformOf(platform = process.platform, arch = process.arch, libcOf = linuxLibc, glibcOf = glibcVersion) {
   if (platform === 'linux') {
-    const { libc, version } = libcOf()
-    const described = libc === 'gnu' ? `glibc ${version ?? '(version unknown)'}` : 'musl'
-    return { suffix: `linux-${arch}-${libc}`, described: `linux ${arch} (${described})` }
+    const libc = libcOf()
+    return {
+      suffix: `linux-${arch}-${libc}`,
+      describe: () => `linux ${arch} (${libc === 'gnu' ? `glibc ${glibcOf() ?? '(version unknown)'}` : 'musl'})`,
+    }
   }
-  if (platform === 'win32') return { suffix: `win32-${arch}-msvc`, described: `win32 ${arch}` }
-  return { suffix: `${platform}-${arch}`, described: `${platform} ${arch}` }
+  if (platform === 'win32') return { suffix: `win32-${arch}-msvc`, describe: () => `win32 ${arch}` }
+  return { suffix: `${platform}-${arch}`, describe: () => `${platform} ${arch}` }
 }
 
 /**
@@ -63,7 +71,7 @@ function platformOf(platform = process.platform, arch = process.arch, libcOf = l
  * @param {{ platform?: ReturnType<typeof platformOf>, load?: (id: string) => any, env?: NodeJS.ProcessEnv, exists?: (file: string) => boolean }} [how]
  */
 function loadNative(how = {}) {
-  const { suffix, described } = how.platform ?? platformOf()
+  const { suffix, describe } = how.platform ?? platformOf()
   const load = how.load ?? require
   const env = how.env ?? process.env
   const exists = how.exists ?? fs.existsSync
@@ -91,7 +99,7 @@ function loadNative(how = {}) {
   }
   const supported = Object.hasOwn(SUPPORTED, suffix)
   const lines = [
-    `@matrixai/quic: no native binary could be loaded for ${described}.`,
+    `@matrixai/quic: no native binary could be loaded for ${describe()}.`,
     `Expected the package ${packageName}${supported ? '' : ', which does not exist: this platform has no prebuilt binary'}.`,
     'Tried:',
     ...failures,
