@@ -384,6 +384,15 @@ export class QUICSocket extends QUICEventTarget<QUICSocketEvents> {
     port: number,
     opts?: { intervalTime?: number; timeout?: number; signal?: AbortSignal },
   ): Promise<void>
+  /**
+   * Moves the socket to a new local address (`host`: the current one unless given; `port`: any
+   * free one unless given), and every client connection on it with it: connection migration
+   * (RFC 9000 §9). Resolves once each connection's new path is validated; rejects with
+   * ErrorQUICConnectionMigrate (nothing moved) for a socket serving a QUICServer, one handed in
+   * as `socket`, or a connection whose peer disabled migration or gave no spare connection id,
+   * and (moved) for a path not validated within `timeout` ms (10 000).
+   */
+  rebind(opts?: { host?: string; port?: number; timeout?: number }): Promise<void>
   /** Sends a raw UDP datagram (hole punching). */
   send(msg: string | Uint8Array, port: number, host: string): Promise<number>
   send(msg: Uint8Array, offset: number, length: number, port: number, host: string): Promise<number>
@@ -520,6 +529,15 @@ export class QUICConnection extends QUICEventTarget<QUICConnectionEvents> {
   readonly conn: binding.Connection
   /** Open streams by id (a stream leaves once both directions are finished). */
   readonly streams: Map<number, QUICStream>
+  /**
+   * Client-side connection migration (RFC 9000 §9), an addition: moves to a new local address
+   * (`host`: the current one unless given; `port`: any free one unless given) on a fresh
+   * connection id; resolves once the new path is validated. The client's socket moves with it,
+   * so no other connection may use it (`socket.rebind()` moves a shared one). Rejects with
+   * ErrorQUICConnectionMigrate otherwise, for a server's connection, a peer that disabled
+   * migration or has not yet issued a spare connection id, or a path not validated in time.
+   */
+  migrate(opts?: { host?: string; port?: number; timeout?: number }): Promise<void>
   /** A new stream at once; past the peer's MAX_STREAMS it waits for credit (its writes wait too). */
   newStream(type?: 'bidi' | 'uni'): QUICStream
   /** A new stream once it really exists; rejects with ErrorQUICStreamOpenAborted on abort or stop. */
@@ -673,6 +691,8 @@ export namespace errors {
   class ErrorQUICConnectionStartData extends ErrorQUICConnection {}
   class ErrorQUICConnectionStartTimeout extends ErrorQUICConnection {}
   class ErrorQUICConnectionConfigInvalid extends ErrorQUICConnection {}
+  /** A migration that cannot happen (server, shared socket, peer disabled it or gave no spare id) or whose path failed. */
+  class ErrorQUICConnectionMigrate extends ErrorQUICConnection {}
   class ErrorQUICConnectionLocal extends ErrorQUICConnection {}
   class ErrorQUICConnectionLocalTLS extends ErrorQUICConnectionLocal {}
   class ErrorQUICConnectionPeer extends ErrorQUICConnection {}

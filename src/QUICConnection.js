@@ -73,6 +73,8 @@ class QUICConnection extends ConnectionInfo {
     this.handle = this.native.handle()
     /** Every connection id routed here, to unregister them all at the end. @type {Buffer[]} */
     this.cids = [Buffer.from(opts.scid)]
+    /** @internal Who waits for path events (a migration). @type {Set<(pe: { type: string, local: { host: string, port: number }, peer: { host: string, port: number } }) => void>} */
+    this.pathWaiters = new Set()
     if (opts.dcid != null) this.cids.push(Buffer.from(opts.dcid))
     for (const cid of this.cids) this.socket.registerConnectionId(cid, this)
     /** Its key in the socket's connectionMap (2.x's): its first id. */
@@ -210,6 +212,7 @@ class QUICConnection extends ConnectionInfo {
     }
     for (const pe of ex.pathEvents) {
       if (channels.pathEvent.hasSubscribers) channels.pathEvent.publish({ connection: this, event: pe })
+      for (const waiter of this.pathWaiters) waiter(pe)
       if (pe.type === 'peerMigrated') {
         this._remoteHost = pe.peer.host
         this._remotePort = pe.peer.port
@@ -256,6 +259,30 @@ class QUICConnection extends ConnectionInfo {
       // Datagrams that came before now.
       this.driver.oweService()
     })
+  }
+
+  /**
+   * Client-side connection migration (RFC 9000 §9): moves this connection to a new local
+   * address (`host`: the current one unless given; `port`: any free one unless given), on a new
+   * connection id, and resolves once the new path is validated. The connection's socket moves
+   * with it, so nothing else may use that socket: one shared with other connections moves, with
+   * all of them, by `socket.rebind()`. Rejects with ErrorQUICConnectionMigrate for a server's
+   * connection, a socket others use, a peer that gave no spare connection id, or a path not
+   * validated within `timeout` ms (10 000).
+   * @param {{ host?: string, port?: number, timeout?: number }} [opts]
+   */
+  async migrate(opts) {
+    if (this.type !== 'client') throw new errors.ErrorQUICConnectionMigrate('only a client moves its address')
+    if (this.state !== 'running') throw new errors.ErrorQUICConnectionNotRunning()
+    const others = [...new Set(this.socket.connectionMap.values())].filter(
+      (c) => c !== this && !(/** @type {any} */ (c).closed),
+    )
+    if (others.length > 0 || this.socket.server != null) {
+      throw new errors.ErrorQUICConnectionMigrate(
+        'the socket carries other connections: move it, and every connection on it, with socket.rebind()',
+      )
+    }
+    await this.socket.rebind(opts)
   }
 
   /**

@@ -6,8 +6,7 @@
 // else is dropped. Socket errors never throw: they go to the connection concerned or become
 // EventQUICSocketError.
 
-const dgram = require('node:dgram')
-const net = require('node:net')
+/** @import * as dgram from 'node:dgram' */
 const { clock } = require('./clock.js')
 const errors = require('./errors.js')
 const { ConnectionErrorCode } = require('./native-codes.js')
@@ -20,8 +19,9 @@ const { registerLifecycle, lifecycleSymbolsReady } = require('./async-init.js')
 const routing = require('./socket-routing.js')
 const QUICConnectionMap = require('./QUICConnectionMap.js')
 const holePunch = require('./hole-punch.js')
+const bind = require('./socket-bind.js')
 
-const { CID_LENGTH, socketFd } = routing
+const { CID_LENGTH } = routing
 /** Default UDP buffer sizes: the 208 KiB kernel default loses packets under bulk load. */
 const DEFAULT_BUFFER_SIZE = 4 * 1024 * 1024
 
@@ -154,46 +154,15 @@ class QUICSocket extends QUICEventTarget {
     if (socket == null) {
       utils.toPort(port)
       const ip = await utils.resolveHostIP(host, this.resolveHostname)
-      const family = net.isIPv6(ip) ? 'udp6' : 'udp4'
-      const created = dgram.createSocket({ type: family, reuseAddr, ipv6Only })
-      socket = created
-      created.on('error', this.handleError)
-      try {
-        await new Promise((resolve, reject) => {
-          created.once('error', reject)
-          created.bind(port, ip, () => {
-            created.off('error', reject)
-            resolve(undefined)
-          })
-        })
-      } catch (e) {
-        created.close()
-        throw new errors.ErrorQUICSocketInvalidBindAddress(
-          `cannot bind ${ip}:${port}: ${/** @type {Error} */ (e).message}`,
-          { cause: e },
-        )
-      }
-      // As 2.x: a socket bound to an IPv4-mapped address talks IPv4 only.
-      if (family === 'udp4' || utils.fromIPv4Mapped(ip) != null) this._type = 'ipv4'
-      else this._type = ipv6Only || ip !== '::' ? 'ipv6' : 'ipv4&ipv6'
+      const bound = await bind.bindUdp(this, { ip, port, reuseAddr, ipv6Only })
+      socket = bound.socket
+      this._type = bound.type
     } else {
       socket.on('error', this.handleError)
       const addr = socket.address()
       this._type = addr.family === 'IPv4' ? 'ipv4' : 'ipv6'
     }
-    try {
-      socket.setRecvBufferSize(this.recvBufferSize)
-      socket.setSendBufferSize(this.sendBufferSize)
-    } catch {
-      // The kernel caps the sizes (net.core.rmem_max); the defaults still work, only slower.
-    }
-    socket.on('message', this.handleMessage)
-    this.fd = this.batchedSend && native.canSendToFd() ? socketFd(socket) : -1
-    if (this.batchedRecv && this.givenSocket == null) this.startReceiver(socket)
-    const addr = socket.address()
-    this.socket = socket
-    this._host = addr.address
-    this._port = addr.port
+    bind.attach(this, socket, this.givenSocket == null)
     this._running = true
     this.logger.info(`Started QUICSocket on ${this._host}:${this._port}`)
     this.emit(events.EventQUICSocketStarted)
@@ -319,6 +288,19 @@ class QUICSocket extends QUICEventTarget {
       }
       if (err != null) onError(err)
     }
+  }
+
+  /**
+   * Moves the socket to a new local address (`host`: the current one unless given; `port`: any
+   * free one unless given) and every client connection on it with it: connection migration
+   * (RFC 9000 §9), e.g. after a network change. Each connection switches to a fresh connection
+   * id on the new path; resolves once every path is validated, rejects with
+   * ErrorQUICConnectionMigrate if one is not within `timeout` ms (10 000). Not for a socket
+   * that serves a QUICServer.
+   * @param {{ host?: string, port?: number, timeout?: number }} [opts]
+   */
+  rebind(opts) {
+    return bind.rebind(this, opts)
   }
 
   /**

@@ -233,6 +233,14 @@ const ErrorQUICConnectionStartTimeout = define(
   'ERR_QUIC_CONNECTION_START_TIMEOUT',
   'QUIC connection start timed out',
 )
+/** Migration failed: the connection cannot move (a server's, one on a shared socket, no spare
+ * connection id from the peer), or its new path was not validated in time. */
+const ErrorQUICConnectionMigrate = define(
+  ErrorQUICConnection,
+  'ErrorQUICConnectionMigrate',
+  'ERR_QUIC_CONNECTION_MIGRATE',
+  'QUIC connection migration failed',
+)
 const ErrorQUICConnectionConfigInvalid = define(
   ErrorQUICConnection,
   'ErrorQUICConnectionConfigInvalid',
@@ -372,6 +380,7 @@ module.exports = {
   ErrorQUICConnectionClosed,
   ErrorQUICConnectionStartData,
   ErrorQUICConnectionStartTimeout,
+  ErrorQUICConnectionMigrate,
   ErrorQUICConnectionConfigInvalid,
   ErrorQUICConnectionLocal,
   ErrorQUICConnectionLocalTLS,

@@ -12,8 +12,8 @@ const path = require('node:path')
 const SUPPORTED = Object.freeze({
   'linux-x64-gnu': 'Linux x64, glibc 2.17 or newer',
   'linux-arm64-gnu': 'Linux arm64, glibc 2.17 or newer',
-  'linux-x64-musl': 'Linux x64, musl 1.2.3 or newer (Alpine 3.17 or newer)',
-  'linux-arm64-musl': 'Linux arm64, musl 1.2.3 or newer (Alpine 3.17 or newer)',
+  'linux-x64-musl': 'Linux x64, musl 1.2.5 or newer (Alpine 3.20 or newer)',
+  'linux-arm64-musl': 'Linux arm64, musl 1.2.5 or newer (Alpine 3.20 or newer)',
   'darwin-x64': 'macOS x64, 11 or newer',
   'darwin-arm64': 'macOS arm64, 11 or newer',
   'win32-x64-msvc': 'Windows x64, 10 or newer',

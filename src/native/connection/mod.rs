@@ -457,6 +457,26 @@ impl Connection {
         r.napi(&env)
     }
 
+    /// Why this connection cannot migrate now (RFC 9000 §9), or null: a server's, a peer that
+    /// disabled active migration, or one that issued no spare connection id.
+    #[napi]
+    pub fn migration_blocker(&self) -> Option<String> {
+        if self.conn.is_server() {
+            return Some("only a client moves its address".into());
+        }
+        if self
+            .conn
+            .peer_transport_params()
+            .is_some_and(|p| p.disable_active_migration)
+        {
+            return Some("the peer disabled active migration".into());
+        }
+        if self.conn.available_dcids() == 0 {
+            return Some("the peer issued no spare connection id".into());
+        }
+        None
+    }
+
     /// Moves the connection to a new local address (client); the old path is abandoned once the
     /// new one is used. Returns the DCID sequence number it uses.
     #[napi(catch_unwind)]

@@ -115,7 +115,7 @@ pub(super) fn read_batch(inner: &mut Inner, s: &mut Scratch) -> (usize, i32, Out
                 inner.fd,
                 s.msgs.as_mut_ptr(),
                 BATCH as libc::c_uint,
-                libc::MSG_DONTWAIT,
+                libc::MSG_DONTWAIT as _,
                 ptr::null_mut(),
             )
         };
