@@ -11,6 +11,7 @@ import {
   type QUICSocket,
   type QUICStream,
 } from '@matrixai/quic'
+import { Http3Server } from '@matrixai/quic/http3'
 
 export function typedListeners(server: QUICServer, socket: QUICSocket): void {
   server.addEventListener('EventQUICServerConnection', (event) => {
@@ -53,4 +54,19 @@ export function typedListeners(server: QUICServer, socket: QUICSocket): void {
 /** The addon's per-packet calls are typed too. */
 export function polled(connection: QUICConnection): number {
   return native.fast.pollInto(connection.native.handle(), new Float64Array(64))
+}
+
+/** An HTTP/3 server with a fetch-style handler, typed from its subpath. */
+export async function http3(key: string, cert: string): Promise<Http3Server> {
+  const server = new Http3Server({
+    key,
+    cert,
+    handler: async (request, info) => {
+      const body = await request.text()
+      info.setTrailers(new Headers({ 'x-length': String(body.length) }))
+      return new Response(body, { status: info.streamId >= 0 ? 200 : 500 })
+    },
+  })
+  await server.start({ host: '127.0.0.1', port: 0 })
+  return server
 }

@@ -1,0 +1,64 @@
+// `@matrixai/quic/http3`: HTTP/3 (RFC 9114) on this library's QUIC connections. Hand-written.
+import type { QUICConfig, QUICConnection, QUICSocket } from '../index.js'
+
+/** An HTTP/3 error: `code` is the HTTP/3 error code; `stream` when only a stream failed. */
+export declare class H3Error extends Error {
+  constructor(code: number, message: string, opts?: { stream?: boolean })
+  readonly code: number
+  readonly stream: boolean
+}
+
+/** What a handler gets beside the request. */
+export interface RequestInfo {
+  /** The request's trailers, once its body has been read (empty without). */
+  readonly trailers: Promise<Headers>
+  /** Trailers to send after the response body. */
+  setTrailers(headers: Headers): void
+  readonly connection: QUICConnection
+  readonly streamId: number
+}
+
+/** A fetch-style handler: a Web `Request` in, a `Response` out (its body streamed with backpressure). */
+export type Handler = (request: Request, info: RequestInfo) => Response | Promise<Response>
+
+/**
+ * An HTTP/3 server (ALPN `h3`) on a QUICServer. A handler that throws answers 500; `stop()`
+ * sends GOAWAY and lets requests in flight finish (up to `timeout` ms, 10 000).
+ */
+export declare class Http3Server {
+  constructor(opts: {
+    handler: Handler
+    key: string | string[]
+    cert: string | string[]
+    /** More QUIC configuration (ALPN `h3` and DATAGRAM frames are set). */
+    config?: Partial<QUICConfig>
+    socket?: QUICSocket
+    /** The largest field section accepted (bytes, 65 536). */
+    maxFieldSectionSize?: number
+  })
+  readonly host: string
+  readonly port: number
+  /** Requests being served. */
+  readonly inFlight: number
+  start(opts?: { host?: string; port?: number }): Promise<void>
+  stop(opts?: { force?: boolean; timeout?: number }): Promise<void>
+}
+
+/** One HTTP/3 connection over a QUICConnection (control and QPACK streams, SETTINGS, GOAWAY). */
+export declare class H3Connection {
+  constructor(quic: QUICConnection, opts: { isServer: boolean; maxFieldSectionSize?: number; datagrams?: boolean })
+  readonly quic: QUICConnection
+  /** The peer's SETTINGS once they came. */
+  readonly peerSettings: Map<number, number> | null
+  readonly settingsP: Promise<Map<number, number>>
+  /** The id of the peer's GOAWAY, if one came. */
+  readonly goawayReceived: number | null
+  goaway(): void
+  close(code?: number, reason?: string): Promise<void>
+}
+
+export declare const FRAME: Readonly<Record<string, number>>
+export declare const STREAM: Readonly<Record<string, number>>
+export declare const SETTING: Readonly<Record<string, number>>
+/** HTTP/3 error codes by name (H3_NO_ERROR is `ERROR.NO_ERROR`, 0x100). */
+export declare const ERROR: Readonly<Record<string, number>>

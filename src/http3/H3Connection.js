@@ -1,0 +1,243 @@
+// @ts-check
+'use strict'
+// One HTTP/3 connection (RFC 9114) over a QUICConnection, either side: the control stream with
+// this side's SETTINGS, the two QPACK streams (silent: no dynamic table), the peer's control
+// stream read for its SETTINGS and GOAWAY, its other unidirectional streams drained or refused,
+// and its request streams (server) handed to `onRequest`. Errors of the connection close it with
+// their HTTP/3 code; errors of a stream reset that stream only.
+
+const {
+  FRAME,
+  STREAM,
+  SETTING,
+  ERROR,
+  H3Error,
+  frame,
+  settingsFrame,
+  parseSettings,
+  FrameParser,
+} = require('./frames.js')
+const varint = require('./varint.js')
+const { events } = require('../../index.js')
+/** @typedef {import('../../index').QUICConnection} QUICConnection */
+
+/**
+ * This side's settings: no dynamic table, extended CONNECT on offer, and HTTP datagrams when the
+ * QUIC connection has DATAGRAM frames (RFC 9297 §2.1.1: the setting needs the transport
+ * parameter).
+ * @param {number} maxFieldSectionSize @param {boolean} datagrams
+ * @returns {Array<[number, number]>}
+ */
+const localSettings = (maxFieldSectionSize, datagrams) => [
+  [SETTING.QPACK_MAX_TABLE_CAPACITY, 0],
+  [SETTING.QPACK_BLOCKED_STREAMS, 0],
+  [SETTING.MAX_FIELD_SECTION_SIZE, maxFieldSectionSize],
+  [SETTING.ENABLE_CONNECT_PROTOCOL, 1],
+  ...(datagrams ? /** @type {Array<[number, number]>} */ ([[SETTING.H3_DATAGRAM, 1]]) : []),
+]
+
+/**
+ * The code a stream is reset or stopped with for `reason` (an H3Error's own code; anything
+ * else H3_INTERNAL_ERROR, or H3_REQUEST_CANCELLED for a plain cancel): the `reasonToCode` of the
+ * QUIC connections HTTP/3 runs on.
+ * @param {'read' | 'write'} _type @param {unknown} reason
+ */
+function h3ReasonToCode(_type, reason) {
+  if (reason instanceof H3Error) return reason.code
+  if (reason === undefined) return ERROR.REQUEST_CANCELLED
+  return ERROR.INTERNAL_ERROR
+}
+
+/** What a stream reset by the peer fails with: an H3Error with the peer's code. @param {'read' | 'write'} type @param {number} code */
+function h3CodeToReason(type, code) {
+  return new H3Error(
+    code,
+    `the peer ${type === 'read' ? 'reset' : 'stopped'} the stream with code 0x${code.toString(16)}`,
+    {
+      stream: true,
+    },
+  )
+}
+
+class H3Connection {
+  /**
+   * @param {QUICConnection} quic
+   * @param {{ isServer: boolean, onRequest?: (stream: import('../../index').QUICStream, h3: H3Connection) => void, maxFieldSectionSize?: number, datagrams?: boolean }} opts
+   */
+  constructor(quic, opts) {
+    this.quic = quic
+    this.isServer = opts.isServer
+    this.onRequest = opts.onRequest
+    this.maxFieldSectionSize = opts.maxFieldSectionSize ?? 64 * 1024
+    /** The peer's SETTINGS, once its control stream brought them. @type {Map<number, number> | null} */
+    this.peerSettings = null
+    /** @type {Promise<Map<number, number>>} */
+    this.settingsP = new Promise((resolve, reject) => {
+      this.resolveSettings = resolve
+      this.rejectSettings = reject
+    })
+    this.settingsP.catch(() => {})
+    /** The peer's GOAWAY id (stream id for a server's, push id for a client's), or null. @type {number | null} */
+    this.goawayReceived = null
+    /** The GOAWAY id this side sent, or null. @type {number | null} */
+    this.goawaySent = null
+    /** The highest request stream id the peer opened (server). */
+    this.lastRequestId = -1
+    this.closed = false
+    /** Request streams the peer opened, until quiche has let go of them (responses acknowledged). @type {number[]} */
+    this.requestIds = []
+    this.control = quic.newStream('uni')
+    this.control
+      .write(
+        Buffer.concat([
+          varint.encode(STREAM.CONTROL),
+          settingsFrame(localSettings(this.maxFieldSectionSize, opts.datagrams ?? false)),
+        ]),
+      )
+      .catch(() => {})
+    for (const type of [STREAM.QPACK_ENCODER, STREAM.QPACK_DECODER]) {
+      quic
+        .newStream('uni')
+        .write(varint.encode(type))
+        .catch(() => {})
+    }
+    this.onStream = (/** @type {any} */ e) => this.handleStream(e.detail)
+    quic.addEventListener(events.EventQUICConnectionStream.name, this.onStream)
+  }
+
+  /** A stream the peer opened. @param {import('../../index').QUICStream} stream */
+  handleStream(stream) {
+    if (stream.type === 'uni') {
+      this.readUni(stream).catch((e) => this.fail(e))
+      return
+    }
+    if (!this.isServer) {
+      // A server never opens bidirectional streams in HTTP/3 (RFC 9114 §6.1).
+      this.fail(new H3Error(ERROR.STREAM_CREATION_ERROR, 'the server opened a bidirectional stream'))
+      return
+    }
+    const id = /** @type {number} */ (stream.streamId)
+    if (this.goawaySent !== null && id >= this.goawaySent) {
+      stream.cancel(new H3Error(ERROR.REQUEST_REJECTED, 'after GOAWAY', { stream: true }))
+      return
+    }
+    this.lastRequestId = Math.max(this.lastRequestId, id)
+    this.requestIds.push(id)
+    this.onRequest?.(stream, this)
+  }
+
+  /** Reads a peer's unidirectional stream by its type. @param {import('../../index').QUICStream} stream */
+  async readUni(stream) {
+    let buf = Buffer.alloc(0)
+    let head = null
+    while (head === null) {
+      const chunk = await stream.read()
+      if (chunk === null) return
+      buf = Buffer.concat([buf, chunk])
+      head = varint.read(buf, 0)
+    }
+    const [type, at] = head
+    const rest = buf.subarray(at)
+    if (type === STREAM.CONTROL) return this.readControl(stream, rest)
+    if (type === STREAM.QPACK_ENCODER || type === STREAM.QPACK_DECODER) {
+      // With a table capacity of 0 there is nothing to hear on them; they stay open.
+      while ((await stream.read()) !== null) {}
+      this.fail(new H3Error(ERROR.CLOSED_CRITICAL_STREAM, 'the peer closed a QPACK stream'))
+      return
+    }
+    // Push streams (this side never allows any) and unknown types are refused (RFC 9114 §6.2).
+    stream.cancel(new H3Error(ERROR.STREAM_CREATION_ERROR, `unidirectional stream type ${type}`, { stream: true }))
+  }
+
+  /** The peer's control stream: SETTINGS first, then GOAWAY and frames to ignore. @param {import('../../index').QUICStream} stream @param {Buffer} first */
+  async readControl(stream, first) {
+    if (this.peerControl != null) throw new H3Error(ERROR.STREAM_CREATION_ERROR, 'a second control stream')
+    this.peerControl = stream
+    const parser = new FrameParser({ maxFrame: 16 * 1024 })
+    let frames = parser.push(first)
+    for (;;) {
+      for (const f of frames) this.controlFrame(f)
+      const chunk = await stream.read()
+      if (chunk === null) throw new H3Error(ERROR.CLOSED_CRITICAL_STREAM, 'the peer closed its control stream')
+      frames = parser.push(chunk)
+    }
+  }
+
+  /** @param {{ type: number, payload?: Buffer }} f */
+  controlFrame(f) {
+    if (this.peerSettings === null && f.type !== FRAME.SETTINGS) {
+      throw new H3Error(ERROR.MISSING_SETTINGS, `frame ${f.type} before SETTINGS`)
+    }
+    switch (f.type) {
+      case FRAME.SETTINGS:
+        if (this.peerSettings !== null) throw new H3Error(ERROR.FRAME_UNEXPECTED, 'a second SETTINGS')
+        this.peerSettings = parseSettings(/** @type {Buffer} */ (f.payload))
+        this.resolveSettings?.(this.peerSettings)
+        return
+      case FRAME.GOAWAY: {
+        const id = varint.read(/** @type {Buffer} */ (f.payload), 0)
+        if (id === null) throw new H3Error(ERROR.FRAME_ERROR, 'truncated GOAWAY')
+        if (this.goawayReceived !== null && id[0] > this.goawayReceived) {
+          throw new H3Error(ERROR.ID_ERROR, 'GOAWAY with a larger id')
+        }
+        this.goawayReceived = id[0]
+        return
+      }
+      case FRAME.DATA:
+      case FRAME.HEADERS:
+      case FRAME.PUSH_PROMISE:
+        throw new H3Error(ERROR.FRAME_UNEXPECTED, `frame ${f.type} on the control stream`)
+      default:
+        // MAX_PUSH_ID, CANCEL_PUSH, PRIORITY_UPDATE and unknown or reserved types: nothing to do.
+        return
+    }
+  }
+
+  /**
+   * Starts a graceful shutdown: GOAWAY with the first request id this side will not serve (a
+   * server: the next one after the last it saw); requests already taken carry on.
+   */
+  goaway() {
+    if (this.closed) return
+    const id = this.isServer ? this.lastRequestId + 4 : 0
+    if (this.goawaySent !== null && id >= this.goawaySent) return
+    this.goawaySent = id
+    this.control.write(frame(FRAME.GOAWAY, varint.encode(id))).catch(() => {})
+  }
+
+  /**
+   * Resolves once quiche has let go of every request stream (what was sent on them is
+   * acknowledged), or after `timeout` ms: a graceful close must not cut responses short.
+   * @param {number} timeout
+   */
+  async settled(timeout) {
+    const ids = Float64Array.from(this.requestIds)
+    let left = ids.length
+    const until = Date.now() + timeout
+    while (left > 0 && !this.quic.closed && Date.now() < until) {
+      left = this.quic.native.sweepCollected(ids, left)
+      if (left > 0) await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    this.requestIds = Array.from(ids.subarray(0, left))
+  }
+
+  /** Ends the connection with an HTTP/3 error (H3_NO_ERROR by default). @param {number} [code] @param {string} [reason] */
+  async close(code = ERROR.NO_ERROR, reason = '') {
+    if (this.closed) return
+    this.closed = true
+    this.quic.removeEventListener(events.EventQUICConnectionStream.name, this.onStream)
+    this.rejectSettings?.(new H3Error(code, 'the connection closed'))
+    await this.quic.stop({ isApp: true, errorCode: code, reason: Buffer.from(reason), force: true }).catch(() => {})
+  }
+
+  /** A connection error: close with its code. @param {unknown} e */
+  fail(e) {
+    if (this.closed) return
+    const code = e instanceof H3Error ? e.code : ERROR.INTERNAL_ERROR
+    // A stream that ends because the connection did is not a new error.
+    if (this.quic.closed) return
+    void this.close(code, /** @type {Error} */ (e)?.message ?? '')
+  }
+}
+
+module.exports = { H3Connection, h3ReasonToCode, h3CodeToReason }

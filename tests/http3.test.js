@@ -1,0 +1,179 @@
+// @ts-check
+'use strict'
+// HTTP/3 (src/http3/) against an independent peer: aioquic's HTTP/3 client (tests/interop/
+// h3_peer.py) requests from our Http3Server: GET, bodies of 1 MiB both ways, request and
+// response trailers, 100 requests at once, a handler that fails, and a graceful stop (GOAWAY)
+// with a request in flight, which completes.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const crypto = require('node:crypto')
+const path = require('node:path')
+const { spawn } = require('node:child_process')
+const { Http3Server } = require('../src/http3/index.js')
+const { fixtures } = require('./helpers/quic.js')
+const { python, hasPython, fx } = require('./helpers/aioquic.js')
+
+const peer = path.join(__dirname, 'interop', 'h3_peer.py')
+const opts = { skip: !hasPython && 'no Python' }
+const sha256 = (/** @type {Uint8Array} */ b) => crypto.createHash('sha256').update(b).digest('hex')
+/** The bytes h3_peer.py sends as a body of `n` bytes. @param {number} n */
+const peerBody = (n) => Buffer.from(Array.from({ length: n }, (_, i) => i % 251))
+
+/**
+ * aioquic's client sending `requests` at once; resolves with what it printed.
+ * @param {number} port @param {Array<Record<string, unknown>>} requests
+ * @returns {Promise<{ results: Array<any>, closed: any, peer_settings: Record<string, number> }>}
+ */
+function aioquic(port, requests) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      python,
+      [peer, 'client', '--port', String(port), '--ca', fx('ca.crt'), '--requests', JSON.stringify(requests)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    const timer = setTimeout(() => child.kill(), 90_000)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      if (code !== 0) reject(new Error(`h3_peer.py exited with ${code}: ${out}`))
+      else resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}'))
+    })
+  })
+}
+
+/** How many /slow requests have been answered. */
+let slowServed = 0
+
+/** A server with the example's routes (and a failing one), stopped after the test. @param {import('node:test').TestContext} t */
+async function server(t, extra = {}) {
+  const s = new Http3Server({
+    key: fixtures.ec.key,
+    cert: fixtures.ec.cert,
+    handler: async (req, info) => {
+      const url = new URL(req.url)
+      if (url.pathname === '/') return new Response('hello')
+      const bytes = /^\/bytes\/(\d+)$/.exec(url.pathname)
+      if (bytes) return new Response(peerBody(Number(bytes[1])))
+      if (url.pathname === '/echo' && req.method === 'POST') {
+        const body = new Uint8Array(await req.arrayBuffer())
+        const check = (await info.trailers).get('x-check')
+        if (check) info.setTrailers(new Headers({ 'x-echoed': check }))
+        return new Response(body, { headers: { 'x-length': String(body.length) } })
+      }
+      if (url.pathname === '/slow') {
+        await new Promise((r) => setTimeout(r, 300))
+        slowServed++
+        return new Response('slow')
+      }
+      if (url.pathname === '/throw') throw new Error('handler failed')
+      return new Response('not found', { status: 404 })
+    },
+    ...extra,
+  })
+  await s.start({ host: '127.0.0.1', port: 0 })
+  t.after(() => s.stop({ force: true }))
+  return s
+}
+
+test('aioquic → our HTTP/3 server: GET, 1 MiB both ways, trailers, 404, a failing handler', opts, async (t) => {
+  const s = await server(t)
+  const out = await aioquic(s.port, [
+    { method: 'GET', path: '/' },
+    { method: 'GET', path: '/bytes/1048576' },
+    { method: 'POST', path: '/echo', body_size: 1048576, trailers: { 'x-check': 'ok' } },
+    { method: 'GET', path: '/missing' },
+    { method: 'GET', path: '/throw' },
+  ])
+  const [hello, bytes, echo, missing, thrown] = out.results
+  assert.equal(hello.status, 200)
+  assert.equal(hello.sha256, sha256(Buffer.from('hello')))
+  assert.equal(bytes.status, 200)
+  assert.equal(bytes.size, 1048576)
+  assert.equal(bytes.sha256, sha256(peerBody(1048576)))
+  assert.equal(echo.status, 200)
+  assert.equal(echo.headers['x-length'], '1048576')
+  assert.equal(echo.sha256, echo.sent_sha256)
+  assert.deepEqual(echo.trailers, { 'x-echoed': 'ok' })
+  assert.equal(missing.status, 404)
+  assert.equal(thrown.status, 500)
+  assert.equal(out.closed, null, 'the connection stayed up')
+  // Our SETTINGS as aioquic read them: no dynamic table, extended CONNECT, HTTP datagrams.
+  assert.equal(out.peer_settings['1'], 0)
+  assert.equal(out.peer_settings['8'], 1)
+  assert.equal(out.peer_settings['51'], 1)
+})
+
+test('aioquic → our HTTP/3 server: 100 requests at once', opts, async (t) => {
+  const s = await server(t)
+  const requests = Array.from({ length: 100 }, (_, i) =>
+    i % 2 === 0
+      ? { method: 'GET', path: `/bytes/${1000 + i}` }
+      : { method: 'POST', path: '/echo', body_size: 5000 + i },
+  )
+  const out = await aioquic(s.port, requests)
+  assert.equal(out.results.length, 100)
+  out.results.forEach((r, i) => {
+    assert.equal(r.status, 200, `request ${i}`)
+    if (i % 2 === 0) assert.equal(r.sha256, sha256(peerBody(1000 + i)))
+    else assert.equal(r.sha256, r.sent_sha256)
+  })
+})
+
+test('a graceful stop sends GOAWAY and lets the request in flight finish', opts, async (t) => {
+  const s = await server(t)
+  const pending = aioquic(s.port, [{ method: 'GET', path: '/slow' }])
+  // Once the request is being served, stop.
+  for (let i = 0; i < 200 && s.inFlight === 0; i++) await new Promise((r) => setTimeout(r, 10))
+  assert.equal(s.inFlight, 1)
+  const before = slowServed
+  await s.stop()
+  assert.equal(slowServed, before + 1, 'the stop waited for the request in flight')
+  const out = await pending
+  assert.equal(out.results[0].status, 200)
+  assert.equal(out.results[0].sha256, sha256(Buffer.from('slow')))
+  // The connection ended with H3_NO_ERROR, if the client was still there to hear it.
+  assert.ok(out.closed === null || out.closed.code === 0x100, JSON.stringify(out.closed))
+})
+
+test('examples/http3-server.js: its command line, its routes, its graceful stop', opts, async () => {
+  const example = spawn(
+    process.execPath,
+    [
+      path.join(__dirname, '..', 'examples', 'http3-server.js'),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--cert',
+      fx('server-ec.crt'),
+      '--key',
+      fx('server-ec.key'),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const exited = new Promise((resolve) => example.once('exit', resolve))
+  try {
+    const line = await new Promise((resolve, reject) => {
+      example.stdout.once('data', (d) => resolve(String(d)))
+      example.once('exit', (code) => reject(new Error(`the example exited with ${code}`)))
+    })
+    const { port } = JSON.parse(/** @type {string} */ (line))
+    const out = await aioquic(port, [
+      { method: 'GET', path: '/' },
+      { method: 'GET', path: '/bytes/3000000' },
+      { method: 'POST', path: '/echo', body_size: 1048576 },
+      { method: 'GET', path: '/nothing' },
+    ])
+    const [hello, bytes, echo, missing] = out.results
+    assert.equal(hello.status, 200)
+    assert.equal(hello.sha256, sha256(Buffer.from('hello')))
+    assert.equal(bytes.size, 3000000)
+    assert.equal(bytes.headers['content-length'], '3000000')
+    assert.equal(echo.sha256, echo.sent_sha256)
+    assert.equal(missing.status, 404)
+  } finally {
+    example.kill('SIGTERM')
+  }
+  assert.equal(await exited, 0)
+})

@@ -1,0 +1,113 @@
+"""An independent HTTP/3 peer for the interop tests: aioquic's H3Connection (QPACK, framing and
+settings its own).
+
+Client: sends the requests of a scenario to an HTTP/3 server and prints one JSON line with what
+came back: for each request its status, headers, trailers, body length and SHA-256.
+
+  h3_peer.py client --port P --ca F --requests JSON
+
+JSON is a list of {"method", "path", "body_size", "trailers": {..}, "headers": {..}}; all are
+sent at once, each on its own stream.
+"""
+
+import argparse
+import asyncio
+import hashlib
+import json
+import ssl
+import sys
+
+from aioquic.asyncio import QuicConnectionProtocol, connect
+from aioquic.h3.connection import H3_ALPN, H3Connection
+from aioquic.h3.events import DataReceived, HeadersReceived
+from aioquic.quic.configuration import QuicConfiguration
+from aioquic.quic.events import ConnectionTerminated, StreamReset
+
+
+class H3Client(QuicConnectionProtocol):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.h3 = H3Connection(self._quic)
+        self.waiters = {}
+        self.results = {}
+        self.closed = None
+
+    def quic_event_received(self, event):
+        if isinstance(event, ConnectionTerminated):
+            self.closed = {"code": event.error_code, "reason": event.reason_phrase}
+            for w in self.waiters.values():
+                if not w.done():
+                    w.set_result(None)
+            return
+        if isinstance(event, StreamReset) and event.stream_id in self.results:
+            self.results[event.stream_id]["reset"] = event.error_code
+            w = self.waiters.get(event.stream_id)
+            if w and not w.done():
+                w.set_result(None)
+        for h3_event in self.h3.handle_event(event):
+            sid = getattr(h3_event, "stream_id", None)
+            if sid not in self.results:
+                continue
+            r = self.results[sid]
+            if isinstance(h3_event, HeadersReceived):
+                fields = {k.decode(): v.decode() for k, v in h3_event.headers}
+                if "status" not in r:
+                    r["status"] = int(fields.pop(":status"))
+                    r["headers"] = fields
+                else:
+                    r["trailers"] = fields
+            elif isinstance(h3_event, DataReceived):
+                r["hash"].update(h3_event.data)
+                r["size"] += len(h3_event.data)
+            if getattr(h3_event, "stream_ended", False):
+                self.waiters[sid].set_result(None)
+
+    async def request(self, authority, req):
+        sid = self._quic.get_next_available_stream_id()
+        body = bytes(i % 251 for i in range(req.get("body_size", 0)))
+        headers = [
+            (b":method", req["method"].encode()),
+            (b":scheme", b"https"),
+            (b":authority", authority.encode()),
+            (b":path", req["path"].encode()),
+        ] + [(k.encode(), v.encode()) for k, v in req.get("headers", {}).items()]
+        self.results[sid] = {"hash": hashlib.sha256(), "size": 0}
+        self.waiters[sid] = asyncio.get_running_loop().create_future()
+        trailers = req.get("trailers")
+        self.h3.send_headers(sid, headers, end_stream=not body and not trailers)
+        if body:
+            self.h3.send_data(sid, body, end_stream=not trailers)
+        if trailers:
+            self.h3.send_headers(sid, [(k.encode(), v.encode()) for k, v in trailers.items()], end_stream=True)
+        self.transmit()
+        await asyncio.wait_for(self.waiters[sid], 60)
+        r = self.results[sid]
+        r["sha256"] = r.pop("hash").hexdigest()
+        r["sent_sha256"] = hashlib.sha256(body).hexdigest()
+        return r
+
+
+async def client(args):
+    cfg = QuicConfiguration(is_client=True, alpn_protocols=H3_ALPN)
+    cfg.load_verify_locations(args.ca)
+    cfg.server_name = "localhost"
+    requests = json.loads(args.requests)
+    async with connect(args.host, args.port, configuration=cfg, create_protocol=H3Client) as proto:
+        results = await asyncio.gather(*(proto.request(f"localhost:{args.port}", r) for r in requests))
+        out = {"results": results, "closed": proto.closed, "peer_settings": {str(k): v for k, v in (proto.h3.received_settings or {}).items()}}
+    print(json.dumps(out))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("mode", choices=["client"])
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--ca", required=True)
+    p.add_argument("--requests", required=True)
+    args = p.parse_args()
+    asyncio.run(client(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
