@@ -44,6 +44,32 @@ export declare class Http3Server {
   stop(opts?: { force?: boolean; timeout?: number }): Promise<void>
 }
 
+/** A Response from `Http3Client.fetch`, with its trailers. */
+export interface Http3Response extends Response {
+  /** The response's trailers, once its body has been read (empty without). */
+  readonly trailers: Promise<Headers>
+}
+
+/**
+ * `fetch` over HTTP/3: one QUIC connection per origin (ALPN `h3`), reused until the server's
+ * GOAWAY; request and response bodies stream with backpressure; `signal` resets the stream.
+ */
+export declare class Http3Client {
+  constructor(opts?: {
+    /** PEM of the CA(s) to trust (the system's store is not used). */
+    ca?: string | string[]
+    verifyPeer?: boolean
+    config?: Partial<QUICConfig>
+    socket?: QUICSocket
+    maxFieldSectionSize?: number
+    /** ms (15 000). */
+    connectTimeout?: number
+  })
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Http3Response>
+  /** Closes every connection (H3_NO_ERROR). */
+  close(): Promise<void>
+}
+
 /** One HTTP/3 connection over a QUICConnection (control and QPACK streams, SETTINGS, GOAWAY). */
 export declare class H3Connection {
   constructor(quic: QUICConnection, opts: { isServer: boolean; maxFieldSectionSize?: number; datagrams?: boolean })

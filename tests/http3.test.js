@@ -9,7 +9,7 @@ const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
 const path = require('node:path')
 const { spawn } = require('node:child_process')
-const { Http3Server } = require('../src/http3/index.js')
+const { Http3Server, Http3Client } = require('../src/http3/index.js')
 const { fixtures } = require('./helpers/quic.js')
 const { python, hasPython, fx } = require('./helpers/aioquic.js')
 
@@ -67,6 +67,10 @@ async function server(t, extra = {}) {
         return new Response('slow')
       }
       if (url.pathname === '/throw') throw new Error('handler failed')
+      if (url.pathname === '/trailers') {
+        info.setTrailers(new Headers({ 'x-digest': 'abc' }))
+        return new Response('with trailers')
+      }
       return new Response('not found', { status: 404 })
     },
     ...extra,
@@ -176,4 +180,81 @@ test('examples/http3-server.js: its command line, its routes, its graceful stop'
     example.kill('SIGTERM')
   }
   assert.equal(await exited, 0)
+})
+
+/** aioquic's HTTP/3 server (h3_peer.py server), stopped after the test. @param {import('node:test').TestContext} t */
+async function aioquicServer(t) {
+  const child = spawn(python, [peer, 'server', '--cert', fx('server-ec.crt'), '--key', fx('server-ec.key')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  t.after(async () => {
+    child.kill('SIGTERM')
+    await exited
+  })
+  const line = await new Promise((resolve, reject) => {
+    child.stdout.once('data', (d) => resolve(String(d)))
+    child.once('exit', (code) => reject(new Error(`h3_peer.py server exited with ${code}`)))
+  })
+  return /** @type {{ port: number }} */ (JSON.parse(/** @type {string} */ (line))).port
+}
+
+test('our fetch → aioquic HTTP/3 server: GET, 1 MiB both ways, 100 at once on one connection', opts, async (t) => {
+  const port = await aioquicServer(t)
+  const client = new Http3Client({ ca: fixtures.ca })
+  t.after(() => client.close())
+  const base = `https://localhost:${port}`
+  const hello = await client.fetch(`${base}/`)
+  assert.equal(hello.status, 200)
+  assert.equal(hello.headers.get('x-served-by'), 'aioquic')
+  assert.equal(await hello.text(), 'hello')
+  const bytes = await client.fetch(`${base}/bytes/1048576`)
+  assert.ok(Buffer.from(await bytes.arrayBuffer()).equals(peerBody(1048576)))
+  const body = crypto.randomBytes(1048576)
+  const echo = await client.fetch(`${base}/echo`, { method: 'POST', body })
+  assert.ok(Buffer.from(await echo.arrayBuffer()).equals(body))
+  const all = await Promise.all(Array.from({ length: 100 }, (_, i) => client.fetch(`${base}/bytes/${i}`)))
+  for (const [i, r] of all.entries()) assert.ok(Buffer.from(await r.arrayBuffer()).equals(peerBody(i)))
+  assert.equal(client.pool.size, 1, 'one connection for the origin')
+  assert.equal((await client.fetch(`${base}/missing`)).status, 404)
+})
+
+test('our fetch ↔ our server: streamed bodies, response trailers, abort, GOAWAY then a new connection', async (t) => {
+  const s = await server(t)
+  const client = new Http3Client({ ca: fixtures.ca })
+  t.after(() => client.close())
+  const base = `https://localhost:${s.port}`
+  // A request body streamed from a ReadableStream, echoed with its trailers.
+  let sent = 0
+  const chunks = 64
+  const streamed = new ReadableStream({
+    pull(controller) {
+      if (sent === chunks) return controller.close()
+      controller.enqueue(peerBody(16 * 1024).subarray(0, 16 * 1024))
+      sent++
+    },
+  })
+  const echo = await client.fetch(`${base}/echo`, {
+    method: 'POST',
+    body: streamed,
+    // @ts-expect-error Node's fetch wants this for a streamed body; the DOM type lacks it.
+    duplex: 'half',
+  })
+  assert.equal(echo.headers.get('x-length'), String(chunks * 16 * 1024))
+  assert.equal((await echo.arrayBuffer()).byteLength, chunks * 16 * 1024)
+  // An aborted request rejects with the signal's reason.
+  const ac = new AbortController()
+  const slow = client.fetch(`${base}/slow`, { signal: ac.signal })
+  setTimeout(() => ac.abort(new Error('gave up')), 50)
+  await assert.rejects(slow, /gave up/)
+  // The server goes away gracefully; the next request takes a new connection.
+  const first = await client.pool.get(new URL(base).origin)
+  for (const h3 of s.connections) h3.goaway()
+  for (let i = 0; i < 100 && first?.h3.goawayReceived === null; i++) await new Promise((r) => setTimeout(r, 10))
+  assert.notEqual(first?.h3.goawayReceived, null, 'the client heard the GOAWAY')
+  const after = await client.fetch(`${base}/trailers`)
+  assert.equal(await after.text(), 'with trailers')
+  assert.equal((await /** @type {any} */ (after).trailers).get('x-digest'), 'abc')
+  const second = await client.pool.get(new URL(base).origin)
+  assert.notEqual(second, first, 'a new connection after the GOAWAY')
 })

@@ -11,7 +11,7 @@ import {
   type QUICSocket,
   type QUICStream,
 } from '@matrixai/quic'
-import { Http3Server } from '@matrixai/quic/http3'
+import { Http3Client, Http3Server } from '@matrixai/quic/http3'
 
 export function typedListeners(server: QUICServer, socket: QUICSocket): void {
   server.addEventListener('EventQUICServerConnection', (event) => {
@@ -69,4 +69,17 @@ export async function http3(key: string, cert: string): Promise<Http3Server> {
   })
   await server.start({ host: '127.0.0.1', port: 0 })
   return server
+}
+
+/** fetch over HTTP/3, with the response's trailers. */
+export async function http3Fetch(ca: string, url: string): Promise<string> {
+  const client = new Http3Client({ ca })
+  try {
+    const response = await client.fetch(url, { method: 'POST', body: 'ping' })
+    const text = await response.text()
+    const digest: string | null = (await response.trailers).get('x-digest')
+    return `${response.status} ${text} ${digest ?? ''}`
+  } finally {
+    await client.close()
+  }
 }

@@ -8,16 +8,21 @@ came back: for each request its status, headers, trailers, body length and SHA-2
 
 JSON is a list of {"method", "path", "body_size", "trailers": {..}, "headers": {..}}; all are
 sent at once, each on its own stream.
+
+Server: serves GET / -> "hello", GET /bytes/N -> N bytes (i % 251), POST /echo -> the request
+body with its trailers echoed as trailers; anything else 404. Prints {"port": N} once listening.
+
+  h3_peer.py server --cert F --key F
 """
 
 import argparse
 import asyncio
 import hashlib
 import json
-import ssl
+import re
 import sys
 
-from aioquic.asyncio import QuicConnectionProtocol, connect
+from aioquic.asyncio import QuicConnectionProtocol, connect, serve
 from aioquic.h3.connection import H3_ALPN, H3Connection
 from aioquic.h3.events import DataReceived, HeadersReceived
 from aioquic.quic.configuration import QuicConfiguration
@@ -98,15 +103,65 @@ async def client(args):
     print(json.dumps(out))
 
 
+class H3Server(QuicConnectionProtocol):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.h3 = None
+        self.requests = {}
+
+    def quic_event_received(self, event):
+        if self.h3 is None:
+            self.h3 = H3Connection(self._quic)
+        for e in self.h3.handle_event(event):
+            if isinstance(e, HeadersReceived):
+                req = self.requests.get(e.stream_id)
+                if req is None:
+                    req = {"headers": {k.decode(): v.decode() for k, v in e.headers}, "body": bytearray(), "trailers": None}
+                    self.requests[e.stream_id] = req
+                else:
+                    req["trailers"] = [(k, v) for k, v in e.headers]
+            elif isinstance(e, DataReceived):
+                self.requests[e.stream_id]["body"] += e.data
+            if getattr(e, "stream_ended", False):
+                self.respond(e.stream_id, self.requests.pop(e.stream_id))
+        self.transmit()
+
+    def respond(self, sid, req):
+        method, path = req["headers"][":method"], req["headers"][":path"]
+        body, status, trailers = b"", 404, None
+        m = re.match(r"^/bytes/(\d+)$", path)
+        if method == "GET" and path == "/":
+            body, status = b"hello", 200
+        elif method == "GET" and m:
+            body, status = bytes(i % 251 for i in range(int(m.group(1)))), 200
+        elif method == "POST" and path == "/echo":
+            body, status, trailers = bytes(req["body"]), 200, req["trailers"]
+        headers = [(b":status", str(status).encode()), (b"x-served-by", b"aioquic")]
+        self.h3.send_headers(sid, headers)
+        self.h3.send_data(sid, body, end_stream=trailers is None)
+        if trailers is not None:
+            self.h3.send_headers(sid, trailers, end_stream=True)
+
+
+async def server(args):
+    cfg = QuicConfiguration(is_client=False, alpn_protocols=H3_ALPN, max_datagram_frame_size=65536)
+    cfg.load_cert_chain(args.cert, args.key)
+    srv = await serve("127.0.0.1", 0, configuration=cfg, create_protocol=H3Server)
+    print(json.dumps({"port": srv._transport.get_extra_info("sockname")[1]}), flush=True)
+    await asyncio.Future()
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["client"])
+    p.add_argument("mode", choices=["client", "server"])
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--ca", required=True)
-    p.add_argument("--requests", required=True)
+    p.add_argument("--port", type=int)
+    p.add_argument("--ca")
+    p.add_argument("--requests")
+    p.add_argument("--cert")
+    p.add_argument("--key")
     args = p.parse_args()
-    asyncio.run(client(args))
+    asyncio.run(client(args) if args.mode == "client" else server(args))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,159 @@
+// @ts-check
+'use strict'
+// Http3Client: `fetch` over HTTP/3. One QUIC connection (ALPN "h3") per origin, reused by every
+// request to it until the server's GOAWAY or the connection ends; each request on its own
+// stream: HEADERS, the body from `init.body` as DATA frames with backpressure, and the response
+// as a Web `Response` whose body streams from the QUIC stream as it is read. An `AbortSignal`
+// resets the request's stream (H3_REQUEST_CANCELLED).
+
+const { QUICClient, events } = require('../../index.js')
+const { H3Connection, h3ReasonToCode, h3CodeToReason } = require('./H3Connection.js')
+const { readMessage, writeMessage } = require('./request.js')
+const { ERROR, H3Error } = require('./frames.js')
+
+/** Statuses whose responses have no body (RFC 9110 §6.4.1). */
+const NO_BODY = new Set([204, 205, 304])
+
+class Http3Client {
+  /**
+   * @param {{ ca?: string | string[], verifyPeer?: boolean, config?: Record<string, unknown>,
+   *           socket?: import('../../index').QUICSocket, maxFieldSectionSize?: number, connectTimeout?: number }} [opts]
+   */
+  constructor(opts = {}) {
+    this.opts = opts
+    this.maxFieldSectionSize = opts.maxFieldSectionSize ?? 64 * 1024
+    /** Origin → its connection (being made or made). @type {Map<string, Promise<{ client: QUICClient, h3: H3Connection }>>} */
+    this.pool = new Map()
+    this.closed = false
+  }
+
+  /**
+   * The connection for `url`'s origin, made on first use.
+   * @param {URL} url
+   */
+  connection(url) {
+    const origin = url.origin
+    let entry = this.pool.get(origin)
+    if (entry === undefined) {
+      entry = this.connect(url)
+      this.pool.set(origin, entry)
+      entry.then(
+        ({ client, h3 }) => {
+          client.connection.addEventListener(
+            events.EventQUICConnectionStopped.name,
+            () => {
+              if (this.pool.get(origin) === entry) this.pool.delete(origin)
+              void h3.close()
+            },
+            { once: true },
+          )
+        },
+        () => {
+          if (this.pool.get(origin) === entry) this.pool.delete(origin)
+        },
+      )
+    }
+    return entry
+  }
+
+  /** @param {URL} url */
+  async connect(url) {
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
+    const client = await QUICClient.createQUICClient(
+      {
+        host,
+        port: url.port === '' ? 443 : Number(url.port),
+        serverName: host,
+        socket: this.opts.socket,
+        config: {
+          applicationProtos: ['h3'],
+          ca: /** @type {any} */ (this.opts.ca),
+          verifyPeer: this.opts.verifyPeer ?? true,
+          enableDgram: [true, 1000, 1000],
+          ...this.opts.config,
+        },
+        reasonToCode: h3ReasonToCode,
+        codeToReason: h3CodeToReason,
+      },
+      { timer: this.opts.connectTimeout ?? 15_000 },
+    )
+    const h3 = new H3Connection(client.connection, {
+      isServer: false,
+      maxFieldSectionSize: this.maxFieldSectionSize,
+      datagrams: true,
+    })
+    return { client, h3 }
+  }
+
+  /**
+   * `fetch` over HTTP/3 (https URLs only).
+   * @param {string | URL | Request} input
+   * @param {RequestInit} [init]
+   * @returns {Promise<Response>}
+   */
+  async fetch(input, init) {
+    if (this.closed) throw new TypeError('the HTTP/3 client is closed')
+    const request = new Request(input, init)
+    const url = new URL(request.url)
+    if (url.protocol !== 'https:') throw new TypeError(`HTTP/3 needs an https URL, not ${url.protocol}`)
+    request.signal.throwIfAborted()
+    let conn = await this.connection(url)
+    if (conn.h3.goawayReceived !== null || conn.client.connection.closed) {
+      // The server is going away: a new connection for new requests.
+      this.pool.delete(url.origin)
+      conn = await this.connection(url)
+    }
+    const stream = conn.client.connection.newStream('bidi')
+    const onAbort = () => stream.cancel(new H3Error(ERROR.REQUEST_CANCELLED, 'aborted', { stream: true }))
+    request.signal.addEventListener('abort', onAbort, { once: true })
+    /** @type {Array<[string, string]>} */
+    const pseudo = [
+      [':method', request.method],
+      [':scheme', 'https'],
+      [':authority', url.host],
+      [':path', `${url.pathname}${url.search}`],
+    ]
+    const sent = writeMessage(stream, pseudo, request.headers, request.body)
+    sent.catch(() => {})
+    try {
+      /** @type {Awaited<ReturnType<typeof readMessage>>} */
+      let msg
+      do msg = await readMessage(stream, { maxFieldSectionSize: this.maxFieldSectionSize })
+      while (Number(msg.pseudo[':status']) < 200 && Number(msg.pseudo[':status']) >= 100)
+      const status = Number(msg.pseudo[':status'])
+      if (!Number.isInteger(status) || status < 200 || status > 599) {
+        throw new H3Error(ERROR.MESSAGE_ERROR, `a response with :status ${msg.pseudo[':status']}`, { stream: true })
+      }
+      const noBody = NO_BODY.has(status) || request.method === 'HEAD'
+      if (noBody) void msg.body.cancel().catch(() => {})
+      const response = new Response(noBody ? null : msg.body, { status, headers: msg.headers })
+      Object.defineProperty(response, 'url', { value: request.url })
+      /** The response's trailers, once its body has been read. */
+      Object.defineProperty(response, 'trailers', { value: msg.trailers })
+      return response
+    } catch (e) {
+      request.signal.removeEventListener('abort', onAbort)
+      if (request.signal.aborted) throw request.signal.reason
+      if (e instanceof H3Error && !e.stream) conn.h3.fail(e)
+      else stream.cancel(e instanceof H3Error ? e : new H3Error(ERROR.INTERNAL_ERROR, String(e), { stream: true }))
+      throw new TypeError(`fetch over HTTP/3 failed: ${/** @type {Error} */ (e)?.message ?? e}`, { cause: e })
+    }
+  }
+
+  /** Closes every connection (H3_NO_ERROR). */
+  async close() {
+    this.closed = true
+    const entries = [...this.pool.values()]
+    this.pool.clear()
+    await Promise.all(
+      entries.map(async (entry) => {
+        const conn = await entry.catch(() => null)
+        if (conn === null) return
+        await conn.h3.close()
+        await conn.client.destroy({ force: true }).catch(() => {})
+      }),
+    )
+  }
+}
+
+module.exports = { Http3Client }
