@@ -293,6 +293,8 @@ async def run_client(args):
             result["ticket"] = "t" in ticket_store
         else:
             raise SystemExit(f"unknown scenario {s}")
+        # Kept open a while after the scenario, e.g. for a path validation to finish.
+        await asyncio.sleep(args.linger)
     if args.scenario == "resume" and "t" in ticket_store:
         async with connect(args.host, args.port, configuration=make_config(), create_protocol=Client, wait_connected=False) as client:
             # 0-RTT: the stream is sent before the handshake completes.
@@ -318,6 +320,7 @@ def main():
     p.add_argument("--scenario", default="handshake")
     p.add_argument("--size", type=int, default=1024)
     p.add_argument("--streams", type=int, default=8)
+    p.add_argument("--linger", type=float, default=0.0)
     args = p.parse_args()
     asyncio.run(run_server(args) if args.role == "server" else run_client(args))
 
