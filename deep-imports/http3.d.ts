@@ -35,6 +35,14 @@ export declare class Http3Server {
     socket?: QUICSocket
     /** The largest field section accepted (bytes, 65 536). */
     maxFieldSectionSize?: number
+    /**
+     * Takes each WebTransport session (an extended CONNECT with `:protocol` webtransport),
+     * after its 200 went out; to refuse one, close it. Without it, such requests get 404.
+     */
+    onWebTransport?: (
+      session: import('./webtransport.js').WebTransportSession,
+      request: Request,
+    ) => void | Promise<void>
   })
   readonly host: string
   readonly port: number

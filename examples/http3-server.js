@@ -6,10 +6,37 @@
 //
 // Prints one JSON line, {"port":N}, once listening (port 0 picks one). Serves `GET /` → 200
 // "hello", `GET /bytes/N` → N bytes, `POST /echo` → the request body, streamed back as it
-// comes. Stops gracefully (GOAWAY, requests in flight finish) on SIGINT or SIGTERM.
+// comes. WebTransport sessions at `/echo` echo every bidirectional stream on itself, every
+// unidirectional stream on a new unidirectional stream, and every datagram. Stops gracefully (GOAWAY, requests in flight finish) on SIGINT or SIGTERM.
 const fs = require('node:fs')
 const { parseArgs } = require('node:util')
 const { Http3Server } = require('@matrixai/quic/http3')
+
+/**
+ * The WebTransport echo: each kind of traffic back the way it came.
+ * @param {import('@matrixai/quic/webtransport').WebTransportSession} session
+ * @param {Request} request
+ */
+async function echoSession(session, request) {
+  if (new URL(request.url).pathname !== '/echo') {
+    session.close({ closeCode: 404, reason: 'no such session path' })
+    return
+  }
+  const ignore = () => {}
+  void (async () => {
+    for await (const { readable, writable } of session.incomingBidirectionalStreams)
+      readable.pipeTo(writable).catch(ignore)
+  })().catch(ignore)
+  void (async () => {
+    for await (const readable of session.incomingUnidirectionalStreams) {
+      readable.pipeTo(await session.createUnidirectionalStream()).catch(ignore)
+    }
+  })().catch(ignore)
+  void (async () => {
+    const writer = session.datagrams.writable.getWriter()
+    for await (const datagram of session.datagrams.readable) await writer.write(datagram)
+  })().catch(ignore)
+}
 
 const MAX_BYTES = 1 << 30
 
@@ -58,6 +85,7 @@ const server = new Http3Server({
     }
     return new Response('not found\n', { status: 404 })
   },
+  onWebTransport: echoSession,
 })
 
 async function main() {

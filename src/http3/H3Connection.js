@@ -19,21 +19,28 @@ const {
 } = require('./frames.js')
 const varint = require('./varint.js')
 const { events } = require('../../index.js')
-/** @typedef {import('../../index').QUICConnection} QUICConnection */
+/** @typedef {import('../QUICConnection.js')} QUICConnection */
 
 /**
  * This side's settings: no dynamic table, extended CONNECT on offer, and HTTP datagrams when the
  * QUIC connection has DATAGRAM frames (RFC 9297 §2.1.1: the setting needs the transport
  * parameter).
- * @param {number} maxFieldSectionSize @param {boolean} datagrams
+ * @param {number} maxFieldSectionSize @param {boolean} datagrams @param {boolean} webTransport
  * @returns {Array<[number, number]>}
  */
-const localSettings = (maxFieldSectionSize, datagrams) => [
+const localSettings = (maxFieldSectionSize, datagrams, webTransport) => [
   [SETTING.QPACK_MAX_TABLE_CAPACITY, 0],
   [SETTING.QPACK_BLOCKED_STREAMS, 0],
   [SETTING.MAX_FIELD_SECTION_SIZE, maxFieldSectionSize],
   [SETTING.ENABLE_CONNECT_PROTOCOL, 1],
   ...(datagrams ? /** @type {Array<[number, number]>} */ ([[SETTING.H3_DATAGRAM, 1]]) : []),
+  // WebTransport: the draft-02 setting (aioquic, older Chromium) and the later drafts' one.
+  ...(datagrams && webTransport
+    ? /** @type {Array<[number, number]>} */ ([
+        [SETTING.ENABLE_WEBTRANSPORT, 1],
+        [SETTING.WEBTRANSPORT_MAX_SESSIONS, 16],
+      ])
+    : []),
 ]
 
 /**
@@ -62,7 +69,7 @@ function h3CodeToReason(type, code) {
 class H3Connection {
   /**
    * @param {QUICConnection} quic
-   * @param {{ isServer: boolean, onRequest?: (stream: import('../../index').QUICStream, h3: H3Connection) => void, maxFieldSectionSize?: number, datagrams?: boolean }} opts
+   * @param {{ isServer: boolean, onRequest?: (stream: import('../QUICStream.js'), h3: H3Connection, first: Buffer) => void, maxFieldSectionSize?: number, datagrams?: boolean, webTransport?: boolean }} opts
    */
   constructor(quic, opts) {
     this.quic = quic
@@ -86,12 +93,17 @@ class H3Connection {
     this.closed = false
     /** Request streams the peer opened, until quiche has let go of them (responses acknowledged). @type {number[]} */
     this.requestIds = []
+    /**
+     * WebTransport sessions by their CONNECT stream's id.
+     * @type {Map<number, { acceptStream: (stream: import('../QUICStream.js'), first: Buffer, kind: 'bidi' | 'uni') => void, acceptDatagram: (payload: Buffer) => void }>}
+     */
+    this.sessions = new Map()
     this.control = quic.newStream('uni')
     this.control
       .write(
         Buffer.concat([
           varint.encode(STREAM.CONTROL),
-          settingsFrame(localSettings(this.maxFieldSectionSize, opts.datagrams ?? false)),
+          settingsFrame(localSettings(this.maxFieldSectionSize, opts.datagrams ?? false, opts.webTransport ?? false)),
         ]),
       )
       .catch(() => {})
@@ -103,17 +115,21 @@ class H3Connection {
     }
     this.onStream = (/** @type {any} */ e) => this.handleStream(e.detail)
     quic.addEventListener(events.EventQUICConnectionStream.name, this.onStream)
+    this.onDatagram = (/** @type {any} */ e) => {
+      for (const d of /** @type {Buffer[]} */ (e.detail)) this.handleDatagram(d)
+    }
+    if (opts.datagrams) quic.addEventListener(events.EventQUICConnectionDatagram.name, this.onDatagram)
   }
 
-  /** A stream the peer opened. @param {import('../../index').QUICStream} stream */
+  /** A stream the peer opened. @param {import('../QUICStream.js')} stream */
   handleStream(stream) {
     if (stream.type === 'uni') {
       this.readUni(stream).catch((e) => this.fail(e))
       return
     }
     if (!this.isServer) {
-      // A server never opens bidirectional streams in HTTP/3 (RFC 9114 §6.1).
-      this.fail(new H3Error(ERROR.STREAM_CREATION_ERROR, 'the server opened a bidirectional stream'))
+      // A server never opens bidirectional streams in HTTP/3 (RFC 9114 §6.1), only WebTransport's.
+      this.readBidi(stream).catch((e) => this.fail(e))
       return
     }
     const id = /** @type {number} */ (stream.streamId)
@@ -122,23 +138,74 @@ class H3Connection {
       return
     }
     this.lastRequestId = Math.max(this.lastRequestId, id)
-    this.requestIds.push(id)
-    this.onRequest?.(stream, this)
+    this.readBidi(stream).catch((e) => this.fail(e))
   }
 
-  /** Reads a peer's unidirectional stream by its type. @param {import('../../index').QUICStream} stream */
-  async readUni(stream) {
+  /**
+   * The first varint of a stream and the bytes after it (null if it ended first).
+   * @param {import('../QUICStream.js')} stream
+   * @returns {Promise<[number, Buffer] | null>}
+   */
+  async leading(stream) {
     let buf = Buffer.alloc(0)
-    let head = null
+    for (;;) {
+      const chunk = await stream.read()
+      if (chunk === null) return null
+      buf = buf.length === 0 ? Buffer.from(chunk) : Buffer.concat([buf, chunk])
+      const head = varint.read(buf, 0)
+      if (head !== null) return [head[0], buf.subarray(head[1])]
+    }
+  }
+
+  /**
+   * A peer's bidirectional stream: a request (it opens with a frame), or a WebTransport stream
+   * (it opens with 0x41 and its session's id).
+   * @param {import('../QUICStream.js')} stream
+   */
+  async readBidi(stream) {
+    const lead = await this.leading(stream)
+    if (lead === null) return
+    const [type, rest] = lead
+    if (type === FRAME.WEBTRANSPORT_STREAM) {
+      await this.webTransportStream(stream, rest, 'bidi')
+      return
+    }
+    if (!this.isServer) throw new H3Error(ERROR.STREAM_CREATION_ERROR, 'the server opened a bidirectional stream')
+    this.requestIds.push(/** @type {number} */ (stream.streamId))
+    // The frame's type goes back in front: the request reader parses whole frames.
+    this.onRequest?.(stream, this, Buffer.concat([varint.encode(type), rest]))
+  }
+
+  /**
+   * A WebTransport stream: its session id follows the type; the stream goes to its session.
+   * @param {import('../QUICStream.js')} stream @param {Buffer} after @param {'bidi' | 'uni'} kind
+   */
+  async webTransportStream(stream, after, kind) {
+    let buf = after
+    let head = varint.read(buf, 0)
     while (head === null) {
       const chunk = await stream.read()
       if (chunk === null) return
       buf = Buffer.concat([buf, chunk])
       head = varint.read(buf, 0)
     }
-    const [type, at] = head
-    const rest = buf.subarray(at)
+    const [sessionId, at] = head
+    const session = this.sessions.get(sessionId)
+    if (session === undefined) {
+      // No such session (RFC draft: buffer or refuse; refused here): WT_BUFFERED_STREAM_REJECTED.
+      stream.cancel(new H3Error(0x3994bd84, `no WebTransport session ${sessionId}`, { stream: true }))
+      return
+    }
+    session.acceptStream(stream, buf.subarray(at), kind)
+  }
+
+  /** Reads a peer's unidirectional stream by its type. @param {import('../QUICStream.js')} stream */
+  async readUni(stream) {
+    const lead = await this.leading(stream)
+    if (lead === null) return
+    const [type, rest] = lead
     if (type === STREAM.CONTROL) return this.readControl(stream, rest)
+    if (type === STREAM.WEBTRANSPORT) return this.webTransportStream(stream, rest, 'uni')
     if (type === STREAM.QPACK_ENCODER || type === STREAM.QPACK_DECODER) {
       // With a table capacity of 0 there is nothing to hear on them; they stay open.
       while ((await stream.read()) !== null) {}
@@ -149,7 +216,7 @@ class H3Connection {
     stream.cancel(new H3Error(ERROR.STREAM_CREATION_ERROR, `unidirectional stream type ${type}`, { stream: true }))
   }
 
-  /** The peer's control stream: SETTINGS first, then GOAWAY and frames to ignore. @param {import('../../index').QUICStream} stream @param {Buffer} first */
+  /** The peer's control stream: SETTINGS first, then GOAWAY and frames to ignore. @param {import('../QUICStream.js')} stream @param {Buffer} first */
   async readControl(stream, first) {
     if (this.peerControl != null) throw new H3Error(ERROR.STREAM_CREATION_ERROR, 'a second control stream')
     this.peerControl = stream
@@ -194,6 +261,26 @@ class H3Connection {
   }
 
   /**
+   * An HTTP datagram (RFC 9297): its quarter stream id names the request stream (here, the
+   * WebTransport session) it belongs to; one for no such session is dropped.
+   * @param {Buffer} d
+   */
+  handleDatagram(d) {
+    const head = varint.read(d, 0)
+    if (head === null) return
+    this.sessions.get(head[0] * 4)?.acceptDatagram(d.subarray(head[1]))
+  }
+
+  /** Sends an HTTP datagram for the request stream `streamId`. @param {number} streamId @param {Uint8Array} payload */
+  sendDatagram(streamId, payload) {
+    const q = varint.encode(streamId / 4)
+    const d = Buffer.allocUnsafe(q.length + payload.length)
+    d.set(q, 0)
+    d.set(payload, q.length)
+    return this.quic.sendDatagram(d)
+  }
+
+  /**
    * Starts a graceful shutdown: GOAWAY with the first request id this side will not serve (a
    * server: the next one after the last it saw); requests already taken carry on.
    */
@@ -226,6 +313,7 @@ class H3Connection {
     if (this.closed) return
     this.closed = true
     this.quic.removeEventListener(events.EventQUICConnectionStream.name, this.onStream)
+    this.quic.removeEventListener(events.EventQUICConnectionDatagram.name, this.onDatagram)
     this.rejectSettings?.(new H3Error(code, 'the connection closed'))
     await this.quic.stop({ isApp: true, errorCode: code, reason: Buffer.from(reason), force: true }).catch(() => {})
   }

@@ -77,7 +77,7 @@ class Http3Client {
       },
       { timer: this.opts.connectTimeout ?? 15_000 },
     )
-    const h3 = new H3Connection(client.connection, {
+    const h3 = new H3Connection(/** @type {any} */ (client.connection), {
       isServer: false,
       maxFieldSectionSize: this.maxFieldSectionSize,
       datagrams: true,
@@ -103,7 +103,9 @@ class Http3Client {
       this.pool.delete(url.origin)
       conn = await this.connection(url)
     }
-    const stream = conn.client.connection.newStream('bidi')
+    const stream = /** @type {import('../QUICStream.js')} */ (
+      /** @type {unknown} */ (conn.client.connection.newStream('bidi'))
+    )
     const onAbort = () => stream.cancel(new H3Error(ERROR.REQUEST_CANCELLED, 'aborted', { stream: true }))
     request.signal.addEventListener('abort', onAbort, { once: true })
     /** @type {Array<[string, string]>} */

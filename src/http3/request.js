@@ -49,13 +49,13 @@ function splitFields(fields, trailers = false) {
  * Reads a message's head from `stream`; resolves with its fields, a `body` (a Web
  * ReadableStream of the DATA payload, read from the QUIC stream only as it is pulled), and a
  * promise of its trailers (a Headers, empty without).
- * @param {import('../../index').QUICStream} stream
- * @param {{ maxFieldSectionSize: number, hasBody?: (pseudo: Record<string, string>) => boolean }} opts
+ * @param {import('../QUICStream.js')} stream
+ * @param {{ maxFieldSectionSize: number, first?: Buffer }} opts `first`: bytes of the stream already read
  */
 async function readMessage(stream, opts) {
   const parser = new FrameParser({ maxFrame: opts.maxFieldSectionSize })
   /** @type {Array<{ type: number, payload?: Buffer, data?: Uint8Array }>} */
-  let queue = []
+  let queue = opts.first === undefined ? [] : parser.push(opts.first)
   let ended = false
   const next = async () => {
     while (queue.length === 0) {
@@ -127,7 +127,7 @@ async function readMessage(stream, opts) {
       // STOP_SENDING only: the other direction (a response under way) goes on.
       const why =
         reason instanceof H3Error ? reason : new H3Error(ERROR.REQUEST_CANCELLED, 'body cancelled', { stream: true })
-      return stream.readable.cancel(why).catch(() => {})
+      return stream.receiver.cancel(why).catch(() => {})
     },
   })
   return { pseudo, headers, body, trailers }
@@ -146,7 +146,7 @@ function decodeFields(payload, max) {
 /**
  * Writes a message: HEADERS (`pseudo` first, then `headers`), the body's chunks as DATA frames
  * (each write waits for the stream to take it: backpressure), `trailers` if any, then FIN.
- * @param {import('../../index').QUICStream} stream
+ * @param {import('../QUICStream.js')} stream
  * @param {Array<[string, string]>} pseudo
  * @param {Headers | null} headers
  * @param {ReadableStream<Uint8Array> | null} body
@@ -188,6 +188,19 @@ async function writeMessage(stream, pseudo, headers, body, trailersOf = () => nu
   await stream.end(trailers === null ? undefined : trailerFrame(trailers))
 }
 
+/**
+ * Writes only a HEADERS frame (the stream stays open: an extended CONNECT's answer).
+ * @param {import('../QUICStream.js')} stream @param {Array<[string, string]>} pseudo @param {Headers} headers
+ */
+async function writeHead(stream, pseudo, headers) {
+  /** @type {Array<[string, string]>} */
+  const fields = [...pseudo]
+  headers.forEach((value, name) => {
+    fields.push([name, value])
+  })
+  await stream.write(frame(FRAME.HEADERS, qpack.encode(fields)))
+}
+
 /** @param {Headers} trailers */
 function trailerFrame(trailers) {
   /** @type {Array<[string, string]>} */
@@ -198,4 +211,4 @@ function trailerFrame(trailers) {
   return frame(FRAME.HEADERS, qpack.encode(fields))
 }
 
-module.exports = { readMessage, writeMessage, splitFields }
+module.exports = { readMessage, writeMessage, writeHead, splitFields }

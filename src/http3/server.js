@@ -9,7 +9,8 @@
 
 const { QUICServer, events } = require('../../index.js')
 const { H3Connection, h3ReasonToCode, h3CodeToReason } = require('./H3Connection.js')
-const { readMessage, writeMessage } = require('./request.js')
+const { readMessage, writeMessage, writeHead } = require('./request.js')
+const { WebTransportSession } = require('../webtransport/session.js')
 const { ERROR, H3Error } = require('./frames.js')
 
 /**
@@ -25,10 +26,15 @@ const { ERROR, H3Error } = require('./frames.js')
 class Http3Server {
   /**
    * @param {{ handler: Handler, key: string | string[], cert: string | string[], config?: Record<string, unknown>,
-   *           socket?: import('../../index').QUICSocket, maxFieldSectionSize?: number }} opts
+   *           socket?: import('../../index').QUICSocket, maxFieldSectionSize?: number,
+   *           onWebTransport?: (session: WebTransportSession, request: Request) => void | Promise<void> }} opts
    */
   constructor(opts) {
     this.handler = opts.handler
+    /** Takes each WebTransport session (extended CONNECT, :protocol webtransport); without it, 404. */
+    this.onWebTransport = opts.onWebTransport
+    /** @type {Set<WebTransportSession>} */
+    this.sessions = new Set()
     this.maxFieldSectionSize = opts.maxFieldSectionSize ?? 64 * 1024
     this.quic = new QUICServer({
       config: {
@@ -56,7 +62,8 @@ class Http3Server {
         isServer: true,
         maxFieldSectionSize: this.maxFieldSectionSize,
         datagrams: /** @type {any} */ (this.quic).config?.enableDgram?.[0] ?? true,
-        onRequest: (stream) => this.serve(h3, stream),
+        webTransport: opts.onWebTransport !== undefined,
+        onRequest: (stream, _h3, first) => this.serve(h3, stream, first),
       })
       this.connections.add(h3)
       quic.addEventListener(events.EventQUICConnectionStopped.name, () => this.connections.delete(h3), { once: true })
@@ -83,6 +90,8 @@ class Http3Server {
    */
   async stop({ force = false, timeout = 10_000 } = {}) {
     for (const h3 of this.connections) h3.goaway()
+    // WebTransport sessions would hold the stop for as long as they live: they end now.
+    for (const session of this.sessions) session.close({ closeCode: 0, reason: 'the server is stopping' })
     if (!force && this.inFlight > 0) {
       await new Promise((resolve) => {
         const timer = setTimeout(resolve, timeout)
@@ -101,11 +110,11 @@ class Http3Server {
     await this.quic.stop({ isApp: true, errorCode: ERROR.NO_ERROR, force: true })
   }
 
-  /** @param {H3Connection} h3 @param {import('../../index').QUICStream} stream */
-  async serve(h3, stream) {
+  /** @param {H3Connection} h3 @param {import('../QUICStream.js')} stream @param {Buffer} first */
+  async serve(h3, stream, first) {
     this.inFlight++
     try {
-      await this.exchange(h3, stream)
+      await this.exchange(h3, stream, first)
     } catch (e) {
       if (e instanceof H3Error && !e.stream) h3.fail(e)
       else stream.cancel(e instanceof H3Error ? e : new H3Error(ERROR.INTERNAL_ERROR, String(e), { stream: true }))
@@ -114,14 +123,46 @@ class Http3Server {
     }
   }
 
-  /** @param {H3Connection} h3 @param {import('../../index').QUICStream} stream */
-  async exchange(h3, stream) {
-    const msg = await readMessage(stream, { maxFieldSectionSize: this.maxFieldSectionSize })
+  /**
+   * An extended CONNECT for a WebTransport session: `onWebTransport(session, request)` takes it
+   * (a Response it returns refuses it instead); without the option, 404. The CONNECT stream then
+   * stays open for the session's life.
+   * @param {H3Connection} h3 @param {import('../QUICStream.js')} stream
+   * @param {Awaited<ReturnType<typeof readMessage>>} msg
+   */
+  async webTransport(h3, stream, msg) {
+    const { pseudo } = msg
+    const url = `https://${pseudo[':authority'] ?? 'localhost'}${pseudo[':path'] ?? '/'}`
+    if (this.onWebTransport === undefined) {
+      await writeMessage(stream, [[':status', '404']], null, null)
+      return
+    }
+    const session = new WebTransportSession(h3, stream, msg.body, url)
+    // The 200 goes first: the handler may open streams at once, and the client must know the
+    // session before their data. To refuse a session, the handler closes it.
+    await writeHead(stream, [[':status', '200']], new Headers({ 'sec-webtransport-http3-draft': 'draft02' }))
+    this.sessions.add(session)
+    try {
+      await this.onWebTransport(session, new Request(url, { method: 'GET', headers: msg.headers }))
+    } catch (e) {
+      session.close({ closeCode: 0, reason: `internal error: ${/** @type {Error} */ (e)?.message ?? e}` })
+    }
+    await session.closed
+    this.sessions.delete(session)
+  }
+
+  /** @param {H3Connection} h3 @param {import('../QUICStream.js')} stream @param {Buffer} first */
+  async exchange(h3, stream, first) {
+    const msg = await readMessage(stream, { maxFieldSectionSize: this.maxFieldSectionSize, first })
     const { pseudo } = msg
     const method = pseudo[':method']
     const authority = pseudo[':authority'] ?? msg.headers.get('host') ?? ''
     if (method === undefined) throw new H3Error(ERROR.MESSAGE_ERROR, 'no :method', { stream: true })
-    if (method === 'CONNECT' && pseudo[':protocol'] === undefined) {
+    if (method === 'CONNECT' && pseudo[':protocol'] === 'webtransport') {
+      await this.webTransport(h3, stream, msg)
+      return
+    }
+    if (method === 'CONNECT') {
       throw new H3Error(ERROR.MESSAGE_ERROR, 'CONNECT (tunnels) is not served', { stream: true })
     }
     if (pseudo[':scheme'] === undefined || pseudo[':path'] === undefined || pseudo[':path'] === '') {
@@ -149,7 +190,7 @@ class Http3Server {
         setTrailers: (h) => {
           trailersOut = h
         },
-        connection: h3.quic,
+        connection: /** @type {any} */ (h3.quic),
         streamId: /** @type {number} */ (stream.streamId),
       })
     } catch (e) {
