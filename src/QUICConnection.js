@@ -9,6 +9,8 @@
 const { Buffer } = require('node:buffer')
 const { clock } = require('./clock.js')
 const native = require('./native.js')
+const bind = require('./socket-bind.js')
+const { handOut } = require('./connection-handout.js')
 const errors = require('./errors.js')
 const { loggerFor } = require('./logger.js')
 const events = require('./events.js')
@@ -222,43 +224,8 @@ class QUICConnection extends ConnectionInfo {
   }
 
   /** @internal The handshake is done: the peer's chain is checked, then the connection runs. */
-  async verify() {
-    this.verifying = true
-    const cb = this.config.verifyCallback
-    // A resumed session was verified when its ticket was issued; in 0-RTT there is no chain yet.
-    if (cb != null && !this.native.isInEarlyData()) {
-      const certs = this.native.peerCertChain() ?? []
-      let code
-      try {
-        code = await cb(certs, this.caChainDER())
-      } catch {
-        // A callback that throws rejects the chain: bad_certificate.
-        code = 0x100 + 42
-      }
-      if (code !== undefined && code !== null) {
-        this.native.close(false, code, Buffer.from('certificate rejected'))
-        this.driver.flushNow()
-        this.finish()
-        return
-      }
-    }
-    if (this.state !== 'starting') return
-    this.state = 'running'
-    // The keep-alive counts from now.
-    this.driver.arm()
-    this.logger.info(`Started QUICConnection with ${this._remoteHost}:${this._remotePort}`)
-    this.emit(events.EventQUICConnectionStarted)
-    if (channels.connectionStarted.hasSubscribers) channels.connectionStarted.publish({ connection: this })
-    this.resolveStarted(undefined)
-    // Peer streams that came with 0-RTT or the first flight wait until the user has had the
-    // connection (server event, client promise) and a chance to listen for them; so does its end.
-    this.handingOut = true
-    clock.setImmediate(() => {
-      this.handingOut = false
-      this.table.announce()
-      // Datagrams that came before now.
-      this.driver.oweService()
-    })
+  verify() {
+    return handOut(this)
   }
 
   /**
@@ -271,18 +238,8 @@ class QUICConnection extends ConnectionInfo {
    * validated within `timeout` ms (10 000).
    * @param {{ host?: string, port?: number, timeout?: number }} [opts]
    */
-  async migrate(opts) {
-    if (this.type !== 'client') throw new errors.ErrorQUICConnectionMigrate('only a client moves its address')
-    if (this.state !== 'running') throw new errors.ErrorQUICConnectionNotRunning()
-    const others = [...new Set(this.socket.connectionMap.values())].filter(
-      (c) => c !== this && !(/** @type {any} */ (c).closed),
-    )
-    if (others.length > 0 || this.socket.server != null) {
-      throw new errors.ErrorQUICConnectionMigrate(
-        'the socket carries other connections: move it, and every connection on it, with socket.rebind()',
-      )
-    }
-    await this.socket.rebind(opts)
+  migrate(opts) {
+    return bind.migrateClient(this, opts)
   }
 
   /**

@@ -177,4 +177,22 @@ function migrateConnection(conn, timeout) {
   })
 }
 
-module.exports = { bindUdp, attach, rebind, migrateConnection, DEFAULT_MIGRATE_TIMEOUT }
+/**
+ * `connection.migrate()`: a client moves by moving its socket, so nothing else may use it.
+ * @param {import('./QUICConnection.js')} conn @param {{ host?: string, port?: number, timeout?: number }} [opts]
+ */
+async function migrateClient(conn, opts) {
+  if (conn.type !== 'client') throw new errors.ErrorQUICConnectionMigrate('only a client moves its address')
+  if (conn.state !== 'running') throw new errors.ErrorQUICConnectionNotRunning()
+  const others = [...new Set(conn.socket.connectionMap.values())].filter(
+    (c) => c !== conn && !(/** @type {any} */ (c).closed),
+  )
+  if (others.length > 0 || conn.socket.server != null) {
+    throw new errors.ErrorQUICConnectionMigrate(
+      'the socket carries other connections: move it, and every connection on it, with socket.rebind()',
+    )
+  }
+  await rebind(conn.socket, opts)
+}
+
+module.exports = { bindUdp, attach, rebind, migrateConnection, migrateClient, DEFAULT_MIGRATE_TIMEOUT }
