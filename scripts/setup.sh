@@ -39,6 +39,17 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
 fi
 npm run build
 
+# The browser tests' Chromium (Debian's package; playwright-core drives it, downloading nothing).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing chromium (the browser tests)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: no chromium: the browser tests will be skipped (sudo apt-get install chromium)" >&2
+  fi
+fi
+
 # The interop tests' independent peer (aioquic) in a virtual environment of its own.
 if command -v python3 >/dev/null 2>&1; then
   if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import aioquic' >/dev/null 2>&1; then

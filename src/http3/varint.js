@@ -1,8 +1,9 @@
 // @ts-check
 'use strict'
 // QUIC variable-length integers (RFC 9000 §16), as HTTP/3 frames and stream headers carry them:
-// 1, 2, 4 or 8 bytes, the first byte's two high bits giving the length. Values up to 2^53 - 1
-// (JS numbers); larger ones are refused.
+// 1, 2, 4 or 8 bytes, the first byte's two high bits giving the length. Written up to 2^53 - 1
+// (JS numbers); read up to 2^62 - 1, those above 2^53 only approximately: such values are
+// reserved (GREASE) frame, setting and capsule types, which are skipped, never compared.
 
 const MAX = Number.MAX_SAFE_INTEGER
 
@@ -55,7 +56,6 @@ function encode(v) {
 
 /**
  * Reads the varint at `offset`: `[value, offset after it]`, or null if `buf` ends first.
- * Throws on a value above 2^53 - 1.
  * @param {Uint8Array} buf @param {number} offset
  * @returns {[number, number] | null}
  */
@@ -66,7 +66,6 @@ function read(buf, offset) {
   if (offset + n > buf.length) return null
   let v = first & 0x3f
   for (let i = 1; i < n; i++) v = v * 256 + buf[offset + i]
-  if (v > MAX) throw new RangeError('varint above 2^53 - 1')
   return [v, offset + n]
 }
 
