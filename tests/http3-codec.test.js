@@ -22,7 +22,7 @@ test('varints: RFC 9000 A.1, every length, and GREASE-sized values read', () => 
   // 151,288,809,941,952,652 (RFC 9000 A.1) is above 2^53: read approximately, never refused
   // (Chromium sends such reserved types); writing one is refused.
   const big = varint.read(Buffer.from('c2197c5eff14e88c', 'hex'), 0)
-  assert.ok(big !== null && Math.abs(big[0] - 151288809941952652) < 64 && big[1] === 8)
+  assert.ok(big !== null && big[0] === Number(151288809941952652n) && big[1] === 8)
   assert.throws(() => varint.encode(2 ** 60), RangeError)
   for (const v of [0, 63, 64, 16383, 16384, 2 ** 30 - 1, 2 ** 30, 2 ** 40 + 5, Number.MAX_SAFE_INTEGER]) {
     const bytes = varint.encode(v)
