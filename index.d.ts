@@ -129,6 +129,8 @@ export interface QUICConfig {
   grease: boolean
   /** Send a PING this often (ms) to keep NAT bindings and the idle timer alive. Off by default. */
   keepAliveIntervalTime?: number
+  /** Write each connection's qlog (JSON-SEQ, readable while it runs) into this directory as `<id>-<client|server>.sqlog`. An addition. */
+  qlogDir?: string
   /** ms; default 30 000. 0 disables it (not recommended). */
   maxIdleTimeout: number
   maxRecvUdpPayloadSize: number

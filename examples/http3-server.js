@@ -2,40 +2,26 @@
 'use strict'
 // An HTTP/3 server on @matrixai/quic:
 //
-//   node examples/http3-server.js --host H --port P --cert F --key F
+//   node examples/http3-server.js --host H --port P --cert F --key F [--qlog DIR]
 //
 // Prints one JSON line, {"port":N}, once listening (port 0 picks one). Serves `GET /` → 200
 // "hello", `GET /bytes/N` → N bytes, `POST /echo` → the request body, streamed back as it
 // comes. WebTransport sessions at `/echo` echo every bidirectional stream on itself, every
-// unidirectional stream on a new unidirectional stream, and every datagram. Stops gracefully (GOAWAY, requests in flight finish) on SIGINT or SIGTERM.
+// unidirectional stream on a new unidirectional stream, and every datagram. `--qlog DIR` writes a
+// qlog per connection there. Stops gracefully (GOAWAY, requests in flight finish) on SIGINT or
+// SIGTERM.
 const fs = require('node:fs')
 const { parseArgs } = require('node:util')
 const { Http3Server } = require('@matrixai/quic/http3')
+const { echoSession } = require('./webtransport-echo.js')
 
 /**
- * The WebTransport echo: each kind of traffic back the way it came.
- * @param {import('@matrixai/quic/webtransport').WebTransportSession} session
- * @param {Request} request
+ * WebTransport sessions at /echo echo; others are closed at once.
+ * @param {import('@matrixai/quic/webtransport').WebTransportSession} session @param {Request} request
  */
-async function echoSession(session, request) {
-  if (new URL(request.url).pathname !== '/echo') {
-    session.close({ closeCode: 404, reason: 'no such session path' })
-    return
-  }
-  const ignore = () => {}
-  void (async () => {
-    for await (const { readable, writable } of session.incomingBidirectionalStreams)
-      readable.pipeTo(writable).catch(ignore)
-  })().catch(ignore)
-  void (async () => {
-    for await (const readable of session.incomingUnidirectionalStreams) {
-      readable.pipeTo(await session.createUnidirectionalStream()).catch(ignore)
-    }
-  })().catch(ignore)
-  void (async () => {
-    const writer = session.datagrams.writable.getWriter()
-    for await (const datagram of session.datagrams.readable) await writer.write(datagram)
-  })().catch(ignore)
+function onWebTransport(session, request) {
+  if (new URL(request.url).pathname !== '/echo') session.close({ closeCode: 404, reason: 'no such session path' })
+  else echoSession(session)
 }
 
 const MAX_BYTES = 1 << 30
@@ -46,10 +32,11 @@ const { values } = parseArgs({
     port: { type: 'string', default: '4433' },
     cert: { type: 'string' },
     key: { type: 'string' },
+    qlog: { type: 'string' },
   },
 })
 if (!values.cert || !values.key) {
-  console.error('usage: node examples/http3-server.js --host H --port P --cert FILE --key FILE')
+  console.error('usage: node examples/http3-server.js --host H --port P --cert FILE --key FILE [--qlog DIR]')
   process.exit(2)
 }
 
@@ -70,6 +57,8 @@ function bytes(n) {
 const server = new Http3Server({
   key: fs.readFileSync(values.key, 'utf8'),
   cert: fs.readFileSync(values.cert, 'utf8'),
+  // A qlog per connection (`<id>-server.sqlog`), for qvis and the like.
+  config: values.qlog ? { qlogDir: values.qlog } : {},
   handler: async (request) => {
     const url = new URL(request.url)
     if (request.method === 'GET' && url.pathname === '/') return new Response('hello')
@@ -85,7 +74,7 @@ const server = new Http3Server({
     }
     return new Response('not found\n', { status: 404 })
   },
-  onWebTransport: echoSession,
+  onWebTransport,
 })
 
 async function main() {

@@ -7,6 +7,7 @@
 // about itself (addresses, ids, certificates, meta) is ConnectionInfo's.
 
 const { Buffer } = require('node:buffer')
+const path = require('node:path')
 const { clock } = require('./clock.js')
 const native = require('./native.js')
 const bind = require('./socket-bind.js')
@@ -71,6 +72,10 @@ class QUICConnection extends ConnectionInfo {
             opts.session ?? null,
           )
         : native.Connection.accept(opts.nativeConfig, opts.scid, opts.odcid ?? null, local, this.peerBytes)
+    if (this.config.qlogDir) {
+      const name = `${Buffer.from(opts.scid).toString('hex')}-${opts.type}.sqlog`
+      this.native.setQlog(path.join(this.config.qlogDir, name), '@matrixai/quic', `${opts.type} connection`)
+    }
     /** What the fast calls take for `native`. */
     this.handle = this.native.handle()
     /** Every connection id routed here, to unregister them all at the end. @type {Buffer[]} */

@@ -50,7 +50,14 @@ const clientDefault = Object.freeze({ ...common, verifyPeer: true })
 const serverDefault = Object.freeze({ ...common, verifyPeer: false })
 
 /** Options of the JS layer that do not go to the native core. */
-const jsOnly = new Set(['verifyCallback', 'keepAliveIntervalTime', 'readableChunkSize', 'enableDgram', 'eagerStreams'])
+const jsOnly = new Set([
+  'verifyCallback',
+  'keepAliveIntervalTime',
+  'readableChunkSize',
+  'enableDgram',
+  'eagerStreams',
+  'qlogDir',
+])
 /** Native option names also accepted directly. */
 const nativeNames = new Set(Object.keys(optionKinds))
 /** Old names refused with a pointer to their replacement. */

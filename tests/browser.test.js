@@ -7,6 +7,7 @@
 // over HTTP/3 from the same server (forced with --origin-to-force-quic-on, the certificate
 // allowed by its SPKI hash; nothing listens on TCP there, so an answer proves HTTP/3). The page
 // paints a green box only when everything passed; the test checks the screenshot's pixels.
+// And the WebTransport demo (`npm run demo:webtransport -- --check`) as a user runs it.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
@@ -17,6 +18,7 @@ const path = require('node:path')
 const zlib = require('node:zlib')
 const { execFileSync } = require('node:child_process')
 const { Http3Server } = require('../src/http3/index.js')
+const { page } = require('../examples/webtransport-page.js')
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const hasChromium = fs.existsSync(CHROMIUM)
@@ -48,56 +50,6 @@ function shortLivedCertificate(dir) {
     certHash: [...crypto.createHash('sha256').update(der).digest()],
     spkiHash: crypto.createHash('sha256').update(spki).digest('base64'),
   }
-}
-
-/**
- * The page: a WebTransport echo of each kind, a session close, an HTTP/3 fetch; a green box at
- * the end if all went right (red otherwise).
- * @param {number} port @param {number[]} certHash
- */
-function page(port, certHash) {
-  return `<!doctype html><title>@matrixai/quic in a browser</title>
-<style>body{margin:0;font:14px monospace} #box{width:200px;height:200px;background:#888}</style>
-<div id=box></div><pre id=out></pre><script>
-(async () => {
-  const out = document.getElementById('out')
-  const log = (s) => { out.textContent += s + '\\n' }
-  const results = {}
-  try {
-    const enc = new TextEncoder(), dec = new TextDecoder()
-    const wt = new WebTransport('https://127.0.0.1:${port}/echo', {
-      serverCertificateHashes: [{ algorithm: 'sha-256', value: new Uint8Array(${JSON.stringify(certHash)}) }],
-    })
-    await wt.ready
-    const bidi = await wt.createBidirectionalStream()
-    const w = bidi.writable.getWriter()
-    await w.write(enc.encode('bidi-hello')); await w.close()
-    results.bidi = ''
-    for await (const c of bidi.readable) results.bidi += dec.decode(c)
-    const uni = (await wt.createUnidirectionalStream()).getWriter()
-    await uni.write(enc.encode('uni-hello')); await uni.close()
-    const { value: back } = await wt.incomingUnidirectionalStreams.getReader().read()
-    results.uni = ''
-    for await (const c of back) results.uni += dec.decode(c)
-    const dw = wt.datagrams.writable.getWriter(), dr = wt.datagrams.readable.getReader()
-    results.datagram = null
-    for (let i = 0; i < 20 && results.datagram === null; i++) {
-      await dw.write(enc.encode('dgram-hello'))
-      results.datagram = await Promise.race([dr.read().then((r) => dec.decode(r.value)), new Promise((r) => setTimeout(() => r(null), 250))])
-    }
-    wt.close({ closeCode: 7, reason: 'bye' })
-    await wt.closed
-    const response = await fetch('https://127.0.0.1:${port}/hello')
-    results.fetch = response.status + ' ' + (await response.text())
-  } catch (e) {
-    results.error = String(e)
-  }
-  log(JSON.stringify(results))
-  const ok = results.bidi === 'bidi-hello' && results.uni === 'uni-hello' && results.datagram === 'dgram-hello' && results.fetch === '200 hello over HTTP/3'
-  document.getElementById('box').style.background = ok ? 'rgb(0, 200, 0)' : 'rgb(200, 0, 0)'
-  window.results = results
-})()
-</script>`
 }
 
 /**
@@ -192,7 +144,7 @@ test('Chromium: WebTransport echo (bidi, uni, datagram), session close, fetch ov
   t.after(() => server.stop({ force: true }))
   const web = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' })
-    res.end(page(server.port, certHash))
+    res.end(page({ port: server.port, certHash, fetchCheck: true }))
   })
   await new Promise((resolve) => web.listen(0, '127.0.0.1', () => resolve(undefined)))
   t.after(() => web.close())
@@ -234,4 +186,21 @@ test('Chromium: WebTransport echo (bidi, uni, datagram), session close, fetch ov
     }
   }
   assert.equal(green, 18 * 18, 'the box is green in the screenshot')
+})
+
+test('npm run demo:webtransport -- --check: the demo page in Chromium gets every echo back', {
+  skip: !hasChromium && 'no Chromium',
+}, () => {
+  const out = execFileSync(
+    process.execPath,
+    [path.join(__dirname, '..', 'examples', 'webtransport-demo.js'), '--check'],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, CHROMIUM },
+      timeout: 90_000,
+    },
+  )
+  assert.match(out, /every echo came back; qlogs: [1-9]\d* in /)
+  const qlogDir = /** @type {RegExpMatchArray} */ (/qlogs: \d+ in (\S+)/.exec(out))[1]
+  fs.rmSync(path.dirname(qlogDir), { recursive: true, force: true })
 })

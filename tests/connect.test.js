@@ -356,3 +356,20 @@ test('resumption: a session ticket from one connection resumes the next, handed 
     await second.destroy()
   }
 })
+
+test('qlogDir: each side writes its connection qlog there, readable while it runs', async (t) => {
+  const fs = require('node:fs')
+  const os = require('node:os')
+  const path = require('node:path')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quic-qlog-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const server = await startServer(t, { config: { qlogDir: dir } })
+  const client = await connect(t, server.port, { config: { ca: fixtures.ca, qlogDir: dir } })
+  const files = fs.readdirSync(dir).sort()
+  assert.equal(files.length, 2, files.join(', '))
+  assert.ok(files.some((f) => f.endsWith('-client.sqlog')) && files.some((f) => f.endsWith('-server.sqlog')))
+  const first = fs.readFileSync(path.join(dir, files[0]), 'utf8').split('\x1e').filter(Boolean)
+  assert.ok(first.length > 1, 'records written as the connection runs')
+  assert.equal(JSON.parse(first[0]).serialization_format, 'JSON-SEQ')
+  await client.destroy()
+})
