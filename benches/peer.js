@@ -18,6 +18,8 @@ async function load(name) {
       return require('./impl/tls.js')
     case 'http2':
       return require('./impl/http2.js')
+    case 'http3':
+      return require('./impl/http3.js')
     case 'dgram':
       return require('./impl/dgram.js')
     default:

@@ -17,7 +17,7 @@ const opt = (/** @type {string} */ name, /** @type {string} */ dflt) => {
 }
 const runs = Number(opt('runs', '3'))
 const only = opt('only', Object.keys(scenarios).join(',')).split(',')
-const impls = opt('impls', 'quic,quic-web,tls,http2,dgram,legacy').split(',')
+const impls = opt('impls', 'quic,quic-web,tls,http2,http3,dgram,legacy').split(',')
 // --pin: server on CPU 0, client on CPU 1 (Linux, taskset). Unpinned, a round trip costs much
 // less when the scheduler happens to put both processes on one core (no cross-core wake-up):
 // node:tls ping-pong p50 measured 39 and 154 µs in two runs on this 2-core VM.
@@ -30,6 +30,8 @@ const matrix = {
   'quic-web': { bulk: {}, echo: {}, rtt: {}, streams: {} },
   tls: { bulk: {}, echo: {}, rtt: {}, handshakes: {}, handshakesConcurrent: {}, idle: {} },
   http2: { bulk: {}, echo: {}, rtt: {}, handshakes: {}, handshakesConcurrent: {}, streams: {}, idle: {} },
+  // This library's HTTP/3 (@matrixai/quic/http3) beside node:http2: the same requests.
+  http3: { bulk: {}, echo: {}, handshakes: {}, streams: {} },
   dgram: { bulk: {} },
   // 2.x moves about 0.5 MB/s: smaller sizes, reported as rates.
   legacy: {

@@ -8,8 +8,31 @@
 
 const { QUICClient, events } = require('../../index.js')
 const { H3Connection, h3ReasonToCode, h3CodeToReason } = require('./H3Connection.js')
-const { readMessage, writeMessage } = require('./request.js')
+const { readMessage, writeMessage, writeSimple } = require('./request.js')
 const { ERROR, H3Error } = require('./frames.js')
+
+/**
+ * A request simple enough to send without a `Request`: a string or URL input, and a body that
+ * is absent, a string or bytes. Its method (upper-cased as fetch does) and headers, or null.
+ * @param {string | URL | Request} input @param {RequestInit} [init]
+ */
+function simpleRequest(input, init) {
+  if (typeof input !== 'string' && !(input instanceof URL)) return null
+  const body = init?.body
+  if (body != null && typeof body !== 'string' && !ArrayBuffer.isView(body) && !(body instanceof ArrayBuffer))
+    return null
+  const method = (init?.method ?? 'GET').toUpperCase()
+  if (body != null && (method === 'GET' || method === 'HEAD')) return null // fetch's TypeError, from Request
+  const headers = new Headers(init?.headers)
+  /** @type {Uint8Array | null} */
+  let bytes = null
+  if (typeof body === 'string') {
+    bytes = Buffer.from(body)
+    if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8')
+  } else if (body instanceof ArrayBuffer) bytes = new Uint8Array(body)
+  else if (body != null) bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
+  return { method, headers, bytes }
+}
 
 /** Statuses whose responses have no body (RFC 9110 §6.4.1). */
 const NO_BODY = new Set([204, 205, 304])
@@ -93,10 +116,14 @@ class Http3Client {
    */
   async fetch(input, init) {
     if (this.closed) throw new TypeError('the HTTP/3 client is closed')
-    const request = new Request(input, init)
-    const url = new URL(request.url)
+    const simple = simpleRequest(input, init)
+    // A Request (and its body stream) costs more than a small request's whole exchange: made
+    // only for what needs its rules (a Request input, a streamed or form body).
+    const request = simple === null ? new Request(input, init) : null
+    const url = new URL(request?.url ?? /** @type {string | URL} */ (input))
     if (url.protocol !== 'https:') throw new TypeError(`HTTP/3 needs an https URL, not ${url.protocol}`)
-    request.signal.throwIfAborted()
+    const signal = request?.signal ?? init?.signal ?? null
+    signal?.throwIfAborted()
     let conn = await this.connection(url)
     if (conn.h3.goawayReceived !== null || conn.client.connection.closed) {
       // The server is going away: a new connection for new requests.
@@ -107,15 +134,19 @@ class Http3Client {
       /** @type {unknown} */ (conn.client.connection.newStream('bidi'))
     )
     const onAbort = () => stream.cancel(new H3Error(ERROR.REQUEST_CANCELLED, 'aborted', { stream: true }))
-    request.signal.addEventListener('abort', onAbort, { once: true })
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const method = request?.method ?? /** @type {{ method: string }} */ (simple).method
     /** @type {Array<[string, string]>} */
     const pseudo = [
-      [':method', request.method],
+      [':method', method],
       [':scheme', 'https'],
       [':authority', url.host],
       [':path', `${url.pathname}${url.search}`],
     ]
-    const sent = writeMessage(stream, pseudo, request.headers, request.body)
+    const sent =
+      request !== null
+        ? writeMessage(stream, pseudo, request.headers, request.body)
+        : writeSimple(stream, pseudo, /** @type {NonNullable<typeof simple>} */ (simple))
     sent.catch(() => {})
     try {
       /** @type {Awaited<ReturnType<typeof readMessage>>} */
@@ -126,16 +157,16 @@ class Http3Client {
       if (!Number.isInteger(status) || status < 200 || status > 599) {
         throw new H3Error(ERROR.MESSAGE_ERROR, `a response with :status ${msg.pseudo[':status']}`, { stream: true })
       }
-      const noBody = NO_BODY.has(status) || request.method === 'HEAD'
+      const noBody = NO_BODY.has(status) || method === 'HEAD'
       if (noBody) void msg.body.cancel().catch(() => {})
       const response = new Response(noBody ? null : msg.body, { status, headers: msg.headers })
-      Object.defineProperty(response, 'url', { value: request.url })
+      Object.defineProperty(response, 'url', { value: url.href })
       /** The response's trailers, once its body has been read. */
       Object.defineProperty(response, 'trailers', { value: msg.trailers })
       return response
     } catch (e) {
-      request.signal.removeEventListener('abort', onAbort)
-      if (request.signal.aborted) throw request.signal.reason
+      signal?.removeEventListener('abort', onAbort)
+      if (signal?.aborted) throw signal.reason
       if (e instanceof H3Error && !e.stream) conn.h3.fail(e)
       else stream.cancel(e instanceof H3Error ? e : new H3Error(ERROR.INTERNAL_ERROR, String(e), { stream: true }))
       throw new TypeError(`fetch over HTTP/3 failed: ${/** @type {Error} */ (e)?.message ?? e}`, { cause: e })

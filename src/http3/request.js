@@ -201,6 +201,22 @@ async function writeHead(stream, pseudo, headers) {
   await stream.write(frame(FRAME.HEADERS, qpack.encode(fields)))
 }
 
+/**
+ * Writes a whole small message in one go: HEADERS, the body as one DATA frame, FIN.
+ * @param {import('../QUICStream.js')} stream @param {Array<[string, string]>} pseudo
+ * @param {{ headers: Headers, bytes: Uint8Array | null }} message
+ */
+async function writeSimple(stream, pseudo, { headers, bytes }) {
+  /** @type {Array<[string, string]>} */
+  const fields = [...pseudo]
+  headers.forEach((value, name) => {
+    if (!CONNECTION_SPECIFIC.has(name)) fields.push([name, value])
+  })
+  const head = frame(FRAME.HEADERS, qpack.encode(fields))
+  if (bytes === null || bytes.length === 0) return stream.end(head)
+  return stream.end(Buffer.concat([head, dataHeader(bytes.length), bytes]))
+}
+
 /** @param {Headers} trailers */
 function trailerFrame(trailers) {
   /** @type {Array<[string, string]>} */
@@ -211,4 +227,4 @@ function trailerFrame(trailers) {
   return frame(FRAME.HEADERS, qpack.encode(fields))
 }
 
-module.exports = { readMessage, writeMessage, writeHead, splitFields }
+module.exports = { readMessage, writeMessage, writeSimple, writeHead, splitFields }
