@@ -18,7 +18,7 @@ const os = require('node:os')
 const path = require('node:path')
 const { Http3Server } = require('@matrixai/quic/http3')
 const { echoSession } = require('./webtransport-echo.js')
-const { page } = require('./webtransport-page.js')
+const { page, chromiumArgs } = require('./webtransport-page.js')
 
 async function main() {
   const check = process.argv.includes('--check')
@@ -76,13 +76,7 @@ async function main() {
   const { chromium } = require('playwright-core')
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
+    args: [...chromiumArgs],
   })
   try {
     const tab = await browser.newPage()

@@ -75,4 +75,14 @@ async function datagramEcho(writer, reader, text) {
 </script>`
 }
 
-module.exports = { page }
+/** Flags for headless Chromium here: no sandbox (root), nothing fetched from the network on its own. */
+const chromiumArgs = Object.freeze([
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+])
+
+module.exports = { page, chromiumArgs }

@@ -18,7 +18,7 @@ const path = require('node:path')
 const zlib = require('node:zlib')
 const { execFileSync } = require('node:child_process')
 const { Http3Server } = require('../src/http3/index.js')
-const { page } = require('../examples/webtransport-page.js')
+const { page, chromiumArgs } = require('../examples/webtransport-page.js')
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const hasChromium = fs.existsSync(CHROMIUM)
@@ -151,12 +151,7 @@ test('Chromium: WebTransport echo (bidi, uni, datagram), session close, fetch ov
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
+      ...chromiumArgs,
       '--enable-quic',
       `--origin-to-force-quic-on=127.0.0.1:${server.port}`,
       `--ignore-certificate-errors-spki-list=${spkiHash}`,

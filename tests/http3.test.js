@@ -12,6 +12,7 @@ const { spawn } = require('node:child_process')
 const { Http3Server, Http3Client } = require('../src/http3/index.js')
 const { fixtures } = require('./helpers/quic.js')
 const { python, hasPython, fx } = require('./helpers/aioquic.js')
+const { startExampleServer } = require('./helpers/example-server.js')
 
 const peer = path.join(__dirname, 'interop', 'h3_peer.py')
 const opts = { skip: !hasPython && 'no Python' }
@@ -141,29 +142,9 @@ test('a graceful stop sends GOAWAY and lets the request in flight finish', opts,
 })
 
 test('examples/http3-server.js: its command line, its routes, its graceful stop', opts, async () => {
-  const example = spawn(
-    process.execPath,
-    [
-      path.join(__dirname, '..', 'examples', 'http3-server.js'),
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--cert',
-      fx('server-ec.crt'),
-      '--key',
-      fx('server-ec.key'),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-  const exited = new Promise((resolve) => example.once('exit', resolve))
+  const example = await startExampleServer()
   try {
-    const line = await new Promise((resolve, reject) => {
-      example.stdout.once('data', (d) => resolve(String(d)))
-      example.once('exit', (code) => reject(new Error(`the example exited with ${code}`)))
-    })
-    const { port } = JSON.parse(/** @type {string} */ (line))
-    const out = await aioquic(port, [
+    const out = await aioquic(example.port, [
       { method: 'GET', path: '/' },
       { method: 'GET', path: '/bytes/3000000' },
       { method: 'POST', path: '/echo', body_size: 1048576 },
@@ -177,9 +158,8 @@ test('examples/http3-server.js: its command line, its routes, its graceful stop'
     assert.equal(echo.sha256, echo.sent_sha256)
     assert.equal(missing.status, 404)
   } finally {
-    example.kill('SIGTERM')
+    assert.equal(await example.stop(), 0)
   }
-  assert.equal(await exited, 0)
 })
 
 /** aioquic's HTTP/3 server (h3_peer.py server), stopped after the test. @param {import('node:test').TestContext} t */

@@ -13,6 +13,7 @@ const { Http3Server } = require('../src/http3/index.js')
 const { toHttp3, fromHttp3 } = require('../src/webtransport/index.js')
 const { fixtures } = require('./helpers/quic.js')
 const { python, hasPython, fx } = require('./helpers/aioquic.js')
+const { startExampleServer } = require('./helpers/example-server.js')
 
 const peer = path.join(__dirname, 'interop', 'h3_peer.py')
 const opts = { skip: !hasPython && 'no Python' }
@@ -99,27 +100,15 @@ test('our side closes a session: the client hears the code and reason; a refused
 })
 
 test('examples/http3-server.js: WebTransport sessions at /echo', opts, async () => {
-  const example = spawn(
-    process.execPath,
-    [path.join(__dirname, '..', 'examples', 'http3-server.js'), '--port', '0'].concat([
-      '--cert',
-      fx('server-ec.crt'),
-      '--key',
-      fx('server-ec.key'),
-    ]),
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-  const exited = new Promise((resolve) => example.once('exit', resolve))
+  const example = await startExampleServer()
   try {
-    const line = await new Promise((resolve) => example.stdout.once('data', (d) => resolve(String(d))))
-    const out = /** @type {any} */ (await wtClient(JSON.parse(/** @type {string} */ (line)).port))
+    const out = /** @type {any} */ (await wtClient(example.port))
     assert.equal(out.bidi, 'bidi-hello')
     assert.deepEqual(out.uni, ['uni-hello'])
     assert.equal(out.datagram, 'dgram-hello')
   } finally {
-    example.kill('SIGTERM')
+    assert.equal(await example.stop(), 0)
   }
-  assert.equal(await exited, 0)
 })
 
 test('stream error codes map into HTTP/3 codes and back, skipping the reserved ones', () => {
