@@ -42,6 +42,40 @@ export declare class WebTransportSession {
   close(info?: { closeCode?: number; reason?: string }): void
 }
 
+/**
+ * The client, with the browser's `WebTransport` interface: its own QUIC connection (ALPN h3),
+ * the server's SETTINGS checked for WebTransport, an extended CONNECT; `ready` once accepted
+ * (rejects with a WebTransportError on refusal), `closed` with the session's end.
+ */
+export declare class WebTransport {
+  constructor(
+    url: string | URL,
+    opts?: {
+      /** PEM of the CA(s) to trust. */
+      ca?: string | string[]
+      verifyPeer?: boolean
+      config?: Partial<import('../index.js').QUICConfig>
+      /** ms (15 000). */
+      connectTimeout?: number
+      /** More request headers for the extended CONNECT. */
+      headers?: Record<string, string>
+    },
+  )
+  readonly url: string
+  readonly ready: Promise<void>
+  readonly closed: Promise<{ closeCode: number; reason: string }>
+  readonly incomingBidirectionalStreams: ReadableStream<WebTransportBidirectionalStream>
+  readonly incomingUnidirectionalStreams: ReadableStream<ReadableStream<Uint8Array>>
+  readonly datagrams: {
+    readonly readable: ReadableStream<Uint8Array>
+    readonly writable: WritableStream<Uint8Array>
+    readonly maxDatagramSize: number
+  }
+  createBidirectionalStream(): Promise<WebTransportBidirectionalStream>
+  createUnidirectionalStream(): Promise<WritableStream<Uint8Array>>
+  close(info?: { closeCode?: number; reason?: string }): void
+}
+
 /** A WebTransport application error code as the HTTP/3 code on the wire, and back (null outside the range). */
 export declare function toHttp3(code: number): number
 export declare function fromHttp3(h3: number): number | null

@@ -12,6 +12,7 @@ import {
   type QUICStream,
 } from '@matrixai/quic'
 import { Http3Client, Http3Server } from '@matrixai/quic/http3'
+import { WebTransport } from '@matrixai/quic/webtransport'
 
 export function typedListeners(server: QUICServer, socket: QUICSocket): void {
   server.addEventListener('EventQUICServerConnection', (event) => {
@@ -82,4 +83,19 @@ export async function http3Fetch(ca: string, url: string): Promise<string> {
   } finally {
     await client.close()
   }
+}
+
+/** The WebTransport client, typed as the browser's. */
+export async function webTransport(ca: string, url: string): Promise<number> {
+  const wt = new WebTransport(url, { ca })
+  await wt.ready
+  const { readable, writable } = await wt.createBidirectionalStream()
+  const writer = writable.getWriter()
+  await writer.write(new TextEncoder().encode('hi'))
+  await writer.close()
+  let n = 0
+  for await (const chunk of readable) n += chunk.byteLength
+  wt.close({ closeCode: 0, reason: 'done' })
+  const { closeCode } = await wt.closed
+  return n + closeCode
 }

@@ -21,6 +21,12 @@ CLOSE_WEBTRANSPORT_SESSION capsule (code 7, reason "bye") unless --peer-closes, 
 for the server to close it and reports the code and reason.
 
   h3_peer.py wt-client --port P --ca F --path /echo
+
+WebTransport server: accepts sessions at /echo (others get 404) and echoes every bidirectional
+stream on itself, every unidirectional stream on a new one and every datagram; reports each
+session's close (code and reason of its capsule) on stderr as a JSON line.
+
+  h3_peer.py wt-server --cert F --key F
 """
 
 import argparse
@@ -244,6 +250,52 @@ class H3Server(QuicConnectionProtocol):
             self.h3.send_headers(sid, trailers, end_stream=True)
 
 
+class WtServer(QuicConnectionProtocol):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.h3 = None
+        self.sessions = set()
+        self.uni = {}
+        self.capsules = {}
+
+    def quic_event_received(self, event):
+        if self.h3 is None:
+            self.h3 = H3Connection(self._quic, enable_webtransport=True)
+        for e in self.h3.handle_event(event):
+            if isinstance(e, HeadersReceived) and e.stream_id not in self.sessions:
+                fields = {k.decode(): v.decode() for k, v in e.headers}
+                ok = fields.get(":method") == "CONNECT" and fields.get(":protocol") == "webtransport" and fields.get(":path") == "/echo"
+                self.h3.send_headers(e.stream_id, [(b":status", b"200" if ok else b"404"), (b"sec-webtransport-http3-draft", b"draft02")], end_stream=not ok)
+                if ok:
+                    self.sessions.add(e.stream_id)
+            elif isinstance(e, DataReceived) and e.stream_id in self.sessions:
+                buf = self.capsules.setdefault(e.stream_id, bytearray())
+                buf += e.data
+                if len(buf) >= 3 and buf[0:2] == bytes([0x68, 0x43]):
+                    n = buf[2]
+                    body = bytes(buf[3 : 3 + n])
+                    print(json.dumps({"closed": {"code": int.from_bytes(body[:4], "big"), "reason": body[4:].decode()}}), file=sys.stderr, flush=True)
+            elif isinstance(e, WebTransportStreamDataReceived):
+                if e.stream_id % 4 == 0:  # client-initiated bidirectional: back on itself
+                    self._quic.send_stream_data(e.stream_id, e.data, end_stream=e.stream_ended)
+                else:
+                    self.uni.setdefault(e.stream_id, bytearray()).extend(e.data)
+                    if e.stream_ended:
+                        back = self.h3.create_webtransport_stream(e.session_id, is_unidirectional=True)
+                        self._quic.send_stream_data(back, bytes(self.uni.pop(e.stream_id)), end_stream=True)
+            elif isinstance(e, DatagramReceived):
+                self.h3.send_datagram(e.stream_id, e.data)
+        self.transmit()
+
+
+async def wt_server(args):
+    cfg = QuicConfiguration(is_client=False, alpn_protocols=H3_ALPN, max_datagram_frame_size=65536)
+    cfg.load_cert_chain(args.cert, args.key)
+    srv = await serve("127.0.0.1", 0, configuration=cfg, create_protocol=WtServer)
+    print(json.dumps({"port": srv._transport.get_extra_info("sockname")[1]}), flush=True)
+    await asyncio.Future()
+
+
 async def server(args):
     cfg = QuicConfiguration(is_client=False, alpn_protocols=H3_ALPN, max_datagram_frame_size=65536)
     cfg.load_cert_chain(args.cert, args.key)
@@ -254,7 +306,7 @@ async def server(args):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["client", "server", "wt-client"])
+    p.add_argument("mode", choices=["client", "server", "wt-client", "wt-server"])
     p.add_argument("--path", default="/echo")
     p.add_argument("--peer-closes", action="store_true")
     p.add_argument("--host", default="127.0.0.1")
@@ -264,7 +316,7 @@ def main():
     p.add_argument("--cert")
     p.add_argument("--key")
     args = p.parse_args()
-    run = {"client": client, "server": server, "wt-client": wt_client}[args.mode]
+    run = {"client": client, "server": server, "wt-client": wt_client, "wt-server": wt_server}[args.mode]
     asyncio.run(run(args))
 
 
