@@ -78,6 +78,20 @@ export declare class Http3Client {
   close(): Promise<void>
 }
 
+/**
+ * An undici `Dispatcher` over HTTP/3: `fetch(url, { dispatcher })` with Node's own fetch (and
+ * undici's `request`) goes over this library's HTTP/3; one connection per origin.
+ */
+export declare class Http3Dispatcher {
+  constructor(opts?: ConstructorParameters<typeof Http3Client>[0])
+  dispatch(
+    opts: { origin?: string | URL; path: string; method: string; headers?: unknown; body?: unknown },
+    handler: unknown,
+  ): boolean
+  close(): Promise<void>
+  destroy(): Promise<void>
+}
+
 /** One HTTP/3 connection over a QUICConnection (control and QPACK streams, SETTINGS, GOAWAY). */
 export declare class H3Connection {
   constructor(quic: QUICConnection, opts: { isServer: boolean; maxFieldSectionSize?: number; datagrams?: boolean })

@@ -9,7 +9,7 @@ const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
 const path = require('node:path')
 const { spawn } = require('node:child_process')
-const { Http3Server, Http3Client } = require('../src/http3/index.js')
+const { Http3Server, Http3Client, Http3Dispatcher } = require('../src/http3/index.js')
 const { fixtures } = require('./helpers/quic.js')
 const { python, hasPython, fx } = require('./helpers/aioquic.js')
 const { startExampleServer } = require('./helpers/example-server.js')
@@ -238,3 +238,37 @@ test('our fetch ↔ our server: streamed bodies, response trailers, abort, GOAWA
   const second = await client.pool.get(new URL(base).origin)
   assert.notEqual(second, first, 'a new connection after the GOAWAY')
 })
+
+test(
+  "Node's own fetch with an Http3Dispatcher → aioquic's HTTP/3 server: GET, a 1 MiB POST, a streamed PUT",
+  opts,
+  async (t) => {
+    const port = await aioquicServer(t)
+    const dispatcher = new Http3Dispatcher({ ca: fixtures.ca })
+    t.after(() => dispatcher.close())
+    const base = `https://localhost:${port}`
+    const init = /** @type {any} */ ({ dispatcher })
+    const hello = await fetch(`${base}/`, init)
+    assert.equal(hello.status, 200)
+    assert.equal(hello.headers.get('x-served-by'), 'aioquic')
+    assert.equal(await hello.text(), 'hello')
+    const body = crypto.randomBytes(1048576)
+    const echo = await fetch(`${base}/echo`, { ...init, method: 'POST', body })
+    assert.ok(Buffer.from(await echo.arrayBuffer()).equals(body))
+    const streamed = await fetch(`${base}/echo`, {
+      ...init,
+      method: 'POST',
+      body: new ReadableStream({
+        start(c) {
+          c.enqueue(Buffer.from('streamed '))
+          c.enqueue(Buffer.from('body'))
+          c.close()
+        },
+      }),
+      duplex: 'half',
+    })
+    assert.equal(await streamed.text(), 'streamed body')
+    const bytes = await fetch(`${base}/bytes/300000`, init)
+    assert.ok(Buffer.from(await bytes.arrayBuffer()).equals(peerBody(300000)))
+  },
+)
