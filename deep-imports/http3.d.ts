@@ -1,4 +1,5 @@
 // `@matrixai/quic/http3`: HTTP/3 (RFC 9114) on this library's QUIC connections. Hand-written.
+import type { Readable, Writable } from 'node:stream'
 import type { QUICConfig, QUICConnection, QUICSocket } from '../index.js'
 
 /** An HTTP/3 error: `code` is the HTTP/3 error code; `stream` when only a stream failed. */
@@ -91,6 +92,31 @@ export declare class Http3Dispatcher {
   close(): Promise<void>
   destroy(): Promise<void>
 }
+
+/** The request of a `compat()` handler: a Readable of the body, with node:http2's request fields. */
+export interface CompatRequest extends Readable {
+  readonly method: string
+  /** Path and query. */
+  readonly url: string
+  /** Lowercase names; repeated fields joined. */
+  readonly headers: Record<string, string>
+  readonly authority: string
+  readonly scheme: string
+}
+
+/** The response of a `compat()` handler, as node:http2's compatibility API has it. */
+export interface CompatResponse extends Writable {
+  statusCode: number
+  readonly headersSent: boolean
+  setHeader(name: string, value: string | number | string[]): this
+  getHeader(name: string): string | undefined
+  removeHeader(name: string): void
+  writeHead(status: number, headers?: Record<string, string | number | string[]>): this
+  addTrailers(trailers: Record<string, string>): void
+}
+
+/** A node:http2-compatibility-style handler `(req, res)` as the fetch-style handler Http3Server takes. */
+export declare function compat(handler: (req: CompatRequest, res: CompatResponse) => void | Promise<void>): Handler
 
 /** One HTTP/3 connection over a QUICConnection (control and QPACK streams, SETTINGS, GOAWAY). */
 export declare class H3Connection {

@@ -9,7 +9,7 @@ const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
 const path = require('node:path')
 const { spawn } = require('node:child_process')
-const { Http3Server, Http3Client, Http3Dispatcher } = require('../src/http3/index.js')
+const { Http3Server, Http3Client, Http3Dispatcher, compat } = require('../src/http3/index.js')
 const { fixtures } = require('./helpers/quic.js')
 const { python, hasPython, fx } = require('./helpers/aioquic.js')
 const { startExampleServer } = require('./helpers/example-server.js')
@@ -270,5 +270,49 @@ test(
     assert.equal(await streamed.text(), 'streamed body')
     const bytes = await fetch(`${base}/bytes/300000`, init)
     assert.ok(Buffer.from(await bytes.arrayBuffer()).equals(peerBody(300000)))
+  },
+)
+
+test(
+  'a node:http2-style (req, res) handler through compat(): aioquic requests, bodies piped, trailers',
+  opts,
+  async (t) => {
+    const s = new Http3Server({
+      key: fixtures.ec.key,
+      cert: fixtures.ec.cert,
+      handler: compat((req, res) => {
+        if (req.url === '/echo' && req.method === 'POST') {
+          res.setHeader('x-method', req.method)
+          res.addTrailers({ 'x-done': 'yes' })
+          req.pipe(res)
+          return
+        }
+        if (req.url === '/empty') {
+          res.writeHead(204).end()
+          return
+        }
+        res.writeHead(req.url === '/' ? 200 : 404, { 'content-type': 'text/plain' })
+        res.end(req.url === '/' ? `hello ${req.headers['user-agent'] ?? 'nobody'}` : 'missing')
+      }),
+    })
+    await s.start({ host: '127.0.0.1', port: 0 })
+    t.after(() => s.stop({ force: true }))
+    const out = await aioquic(s.port, [
+      { method: 'GET', path: '/', headers: { 'user-agent': 'aioquic' } },
+      { method: 'POST', path: '/echo', body_size: 1048576 },
+      { method: 'GET', path: '/empty' },
+      { method: 'GET', path: '/nope' },
+    ])
+    const [hello, echo, empty, missing] = out.results
+    assert.equal(hello.status, 200)
+    assert.equal(hello.headers['content-type'], 'text/plain')
+    assert.equal(hello.sha256, sha256(Buffer.from('hello aioquic')))
+    assert.equal(echo.status, 200)
+    assert.equal(echo.headers['x-method'], 'POST')
+    assert.equal(echo.sha256, echo.sent_sha256)
+    assert.deepEqual(echo.trailers, { 'x-done': 'yes' })
+    assert.equal(empty.status, 204)
+    assert.equal(empty.size, 0)
+    assert.equal(missing.status, 404)
   },
 )

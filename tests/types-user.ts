@@ -11,7 +11,7 @@ import {
   type QUICSocket,
   type QUICStream,
 } from '@matrixai/quic'
-import { Http3Client, Http3Server } from '@matrixai/quic/http3'
+import { compat, Http3Client, Http3Server } from '@matrixai/quic/http3'
 import { WebTransport } from '@matrixai/quic/webtransport'
 
 export function typedListeners(server: QUICServer, socket: QUICSocket): void {
@@ -99,3 +99,9 @@ export async function webTransport(ca: string, url: string): Promise<number> {
   const { closeCode } = await wt.closed
   return n + closeCode
 }
+
+/** A node:http2-style handler through compat(). */
+export const compatHandler = compat((req, res) => {
+  res.setHeader('x-path', req.url)
+  req.pipe(res)
+})
