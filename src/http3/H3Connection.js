@@ -93,6 +93,7 @@ class H3Connection {
     this.closed = false
     /** Request streams the peer opened, until quiche has let go of them (responses acknowledged). @type {number[]} */
     this.requestIds = []
+    this.requestSweepAt = 1024
     /**
      * WebTransport sessions by their CONNECT stream's id.
      * @type {Map<number, { acceptStream: (stream: import('../QUICStream.js'), first: Buffer, kind: 'bidi' | 'uni') => void, acceptDatagram: (payload: Buffer) => void }>}
@@ -172,6 +173,12 @@ class H3Connection {
     }
     if (!this.isServer) throw new H3Error(ERROR.STREAM_CREATION_ERROR, 'the server opened a bidirectional stream')
     this.requestIds.push(/** @type {number} */ (stream.streamId))
+    // A long-lived connection serves requests without end: forget those quiche let go of.
+    if (this.requestIds.length >= this.requestSweepAt) {
+      const ids = Float64Array.from(this.requestIds)
+      this.requestIds = Array.from(ids.subarray(0, this.quic.native.sweepCollected(ids, ids.length)))
+      this.requestSweepAt = Math.max(1024, 2 * this.requestIds.length)
+    }
     // The frame's type goes back in front: the request reader parses whole frames.
     this.onRequest?.(stream, this, Buffer.concat([varint.encode(type), rest]))
   }
