@@ -29,9 +29,9 @@ const matrix = {
   // The same library through its Web Streams (readable / writable) instead of read / write / end.
   'quic-web': { bulk: {}, echo: {}, rtt: {}, streams: {} },
   tls: { bulk: {}, echo: {}, rtt: {}, handshakes: {}, handshakesConcurrent: {}, idle: {} },
-  http2: { bulk: {}, echo: {}, rtt: {}, handshakes: {}, handshakesConcurrent: {}, streams: {}, idle: {} },
+  http2: { bulk: {}, download: {}, echo: {}, rtt: {}, handshakes: {}, handshakesConcurrent: {}, streams: {}, idle: {} },
   // This library's HTTP/3 (@matrixai/quic/http3) beside node:http2: the same requests.
-  http3: { bulk: {}, echo: {}, handshakes: {}, streams: {} },
+  http3: { bulk: {}, download: {}, echo: {}, handshakes: {}, streams: {} },
   dgram: { bulk: {} },
   // 2.x moves about 0.5 MB/s: smaller sizes, reported as rates.
   legacy: {

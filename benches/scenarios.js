@@ -7,6 +7,8 @@ const MiB = 1024 * 1024
 module.exports = {
   /** One stream, client → server; the server acknowledges the last byte. */
   bulk: { bytes: 64 * MiB, chunk: 256 * 1024 },
+  /** One request, server → client (HTTP only): the client asks for `bytes`, the server sends them. */
+  download: { bytes: 64 * MiB, chunk: 256 * 1024 },
   /** One stream, client → server, echoed back; MB/s of payload, CPU per MB moved (both ways). */
   echo: { bytes: 16 * MiB, chunk: 256 * 1024 },
   /** Sequential ping-pongs of 32 bytes on one stream. */

@@ -3,6 +3,7 @@
 // Benchmark peers for node:http2 (TLS), the usual alternative for many streams on one connection.
 const http2 = require('node:http2')
 const { pki, pingPong, pool, transfer, sharedClients } = require('./common.js')
+const scenarios = require('../scenarios.js')
 
 /** @param {string} scenario */
 async function server(scenario) {
@@ -10,7 +11,17 @@ async function server(scenario) {
   s.on('stream', (stream) => {
     stream.on('error', () => {})
     stream.respond({ ':status': 200 })
-    if (scenario === 'bulk') {
+    if (scenario === 'download') {
+      stream.on('data', () => {})
+      stream.on('end', async () => {
+        const { bytes, chunk } = scenarios.download
+        const piece = Buffer.alloc(chunk, 7)
+        for (let sent = 0; sent < bytes; sent += chunk) {
+          if (!stream.write(piece)) await new Promise((r) => stream.once('drain', r))
+        }
+        stream.end()
+      })
+    } else if (scenario === 'bulk') {
       stream.on('data', () => {})
       stream.on('end', () => stream.end('k'))
     } else {
@@ -84,6 +95,22 @@ const clients = {
   async rtt(port, p) {
     const session = await dial(port)
     const result = await pingPong(session.request({ ':method': 'POST', ':path': '/' }), p)
+    session.destroy()
+    return result
+  },
+  /** One GET: the server sends `p.bytes`. */
+  async download(port, p) {
+    const session = await dial(port)
+    const t = transfer(p)
+    const req = session.request({ ':method': 'GET', ':path': '/' })
+    let n = 0
+    req.on('data', (/** @type {Buffer} */ d) => (n += d.length))
+    await new Promise((resolve, reject) => {
+      req.on('end', resolve)
+      req.on('error', reject)
+    })
+    if (n !== p.bytes) throw new Error(`downloaded ${n} of ${p.bytes}`)
+    const result = t.done()
     session.destroy()
     return result
   },

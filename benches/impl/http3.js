@@ -3,9 +3,11 @@
 // Benchmark peers for this library's HTTP/3 (@matrixai/quic/http3): Http3Server with a
 // fetch-style handler, Http3Client.fetch; beside node:http2 (impl/http2.js) in the same
 // scenarios: a request body streamed up (bulk: the server answers one byte; echo: it answers
-// with the body), and many small requests on one connection (streams).
+// with the body), a response body streamed down (download), and many small requests on one
+// connection (streams).
 const { Http3Server, Http3Client } = require('../../src/http3/index.js')
 const { pki, pool, transfer, sharedClients } = require('./common.js')
+const scenarios = require('../scenarios.js')
 
 /** @param {string} scenario */
 async function server(scenario) {
@@ -14,6 +16,20 @@ async function server(scenario) {
     cert: pki.cert,
     config: { initialMaxStreamsBidi: 1000 },
     handler: async (request) => {
+      if (scenario === 'download' && request.method === 'GET') {
+        const { bytes, chunk } = scenarios.download
+        const piece = Buffer.alloc(chunk, 7)
+        let sent = 0
+        return new Response(
+          new ReadableStream({
+            pull(controller) {
+              if (sent >= bytes) return controller.close()
+              controller.enqueue(piece)
+              sent += chunk
+            },
+          }),
+        )
+      }
       if (scenario === 'bulk') {
         // Read to the end, answer one byte.
         for await (const _ of /** @type {AsyncIterable<Uint8Array>} */ (/** @type {unknown} */ (request.body))) {
@@ -76,6 +92,19 @@ async function shake(port) {
 /** @type {Record<string, (port: number, p: any) => Promise<object>>} */
 const clients = {
   ...sharedClients({ stream, shake, dial, close: (/** @type {Http3Client} */ c) => c.close() }),
+  /** One GET: the server sends `p.bytes`. */
+  async download(port, p) {
+    const client = await dial(port)
+    const t = transfer(p)
+    const response = await client.fetch(`https://localhost:${port}/`)
+    let n = 0
+    for await (const c of /** @type {AsyncIterable<Uint8Array>} */ (/** @type {unknown} */ (response.body)))
+      n += c.length
+    if (n !== p.bytes) throw new Error(`downloaded ${n} of ${p.bytes}`)
+    const result = t.done()
+    await client.close()
+    return result
+  },
   async streams(port, p) {
     const client = await dial(port)
     const data = Buffer.alloc(p.size, 3)
