@@ -17,6 +17,8 @@ export interface RequestInfo {
   setTrailers(headers: Headers): void
   readonly connection: QUICConnection
   readonly streamId: number
+  /** The request's priority (RFC 9218 `priority` field; u=3, not incremental, without one), applied to the response stream. */
+  readonly priority: { readonly urgency: number; readonly incremental: boolean }
 }
 
 /** A fetch-style handler: a Web `Request` in, a `Response` out (its body streamed with backpressure). */

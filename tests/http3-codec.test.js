@@ -144,3 +144,16 @@ test('SETTINGS: round trip, repeats and HTTP/2 settings refused', () => {
     (e) => /** @type {any} */ (e).code === ERROR.SETTINGS_ERROR,
   )
 })
+
+test('priorities (RFC 9218): the priority field parsed, defaults for what is missing or wrong', () => {
+  const { parsePriority } = require('../src/http3/priority.js')
+  assert.deepEqual(parsePriority(null), { urgency: 3, incremental: false })
+  assert.deepEqual(parsePriority('u=1'), { urgency: 1, incremental: false })
+  assert.deepEqual(parsePriority('u=1, i'), { urgency: 1, incremental: true })
+  assert.deepEqual(parsePriority('i=?1'), { urgency: 3, incremental: true })
+  assert.deepEqual(parsePriority('u=0;x=1, i=?0'), { urgency: 0, incremental: false })
+  assert.deepEqual(parsePriority('foo, u=5'), { urgency: 5, incremental: false })
+  // Out of range or not an integer: the default, as for a missing member.
+  assert.deepEqual(parsePriority('u=9'), { urgency: 3, incremental: false })
+  assert.deepEqual(parsePriority('u=a, i=maybe'), { urgency: 3, incremental: false })
+})

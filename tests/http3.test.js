@@ -316,3 +316,25 @@ test(
     assert.equal(missing.status, 404)
   },
 )
+
+test("aioquic's requests with priority fields: each handler sees its request's priority", opts, async (t) => {
+  const s = new Http3Server({
+    key: fixtures.ec.key,
+    cert: fixtures.ec.cert,
+    handler: (_request, info) => new Response(JSON.stringify(info.priority)),
+  })
+  await s.start({ host: '127.0.0.1', port: 0 })
+  t.after(() => s.stop({ force: true }))
+  const fields = [null, 'u=0', 'u=6, i', 'i']
+  const out = await aioquic(
+    s.port,
+    fields.map((f) => ({ method: 'GET', path: '/', headers: f === null ? {} : { priority: f } })),
+  )
+  const expect = [
+    { urgency: 3, incremental: false },
+    { urgency: 0, incremental: false },
+    { urgency: 6, incremental: true },
+    { urgency: 3, incremental: true },
+  ]
+  out.results.forEach((r, i) => assert.equal(r.sha256, sha256(Buffer.from(JSON.stringify(expect[i]))), `request ${i}`))
+})

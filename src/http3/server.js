@@ -11,6 +11,7 @@ const { QUICServer, events } = require('../../index.js')
 const { H3Connection, h3ReasonToCode, h3CodeToReason } = require('./H3Connection.js')
 const { readMessage, writeMessage, writeHead } = require('./request.js')
 const { WebTransportSession } = require('../webtransport/session.js')
+const { parsePriority } = require('./priority.js')
 const { ERROR, H3Error } = require('./frames.js')
 
 /**
@@ -19,6 +20,8 @@ const { ERROR, H3Error } = require('./frames.js')
  * @property {(headers: Headers) => void} setTrailers trailers to send after the response body
  * @property {import('../../index').QUICConnection} connection
  * @property {number} streamId
+ * @property {{ urgency: number, incremental: boolean }} priority the request's (RFC 9218
+ *   `priority` field; u=3 and not incremental without one), applied to the response stream
  */
 
 /** @typedef {(request: Request, info: RequestInfo) => Response | Promise<Response>} Handler */
@@ -169,6 +172,13 @@ class Http3Server {
       throw new H3Error(ERROR.MESSAGE_ERROR, 'no :scheme or :path', { stream: true })
     }
     const url = `${pseudo[':scheme']}://${authority || 'localhost'}${pseudo[':path']}`
+    // The response is scheduled by the request's priority (quiche: lower urgency first).
+    const priority = parsePriority(msg.headers.get('priority'))
+    try {
+      h3.quic.native.streamPriority(/** @type {number} */ (stream.streamId), priority.urgency, priority.incremental)
+    } catch {
+      // The stream is gone already: the exchange fails below.
+    }
     const hasBody = method !== 'GET' && method !== 'HEAD'
     /** @type {Headers | null} */
     let trailersOut = null
@@ -192,6 +202,7 @@ class Http3Server {
         },
         connection: /** @type {any} */ (h3.quic),
         streamId: /** @type {number} */ (stream.streamId),
+        priority,
       })
     } catch (e) {
       response = new Response(`internal error: ${/** @type {Error} */ (e)?.message ?? e}\n`, { status: 500 })
