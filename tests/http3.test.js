@@ -336,5 +336,7 @@ test("aioquic's requests with priority fields: each handler sees its request's p
     { urgency: 6, incremental: true },
     { urgency: 3, incremental: true },
   ]
-  out.results.forEach((r, i) => assert.equal(r.sha256, sha256(Buffer.from(JSON.stringify(expect[i]))), `request ${i}`))
+  for (const [i, r] of out.results.entries()) {
+    assert.equal(r.sha256, sha256(Buffer.from(JSON.stringify(expect[i]))), `request ${i}`)
+  }
 })
