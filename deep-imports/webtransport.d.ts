@@ -17,15 +17,9 @@ export interface WebTransportBidirectionalStream {
   readonly writable: WritableStream<Uint8Array>
 }
 
-/**
- * A WebTransport session (an Http3Server's `onWebTransport` gets each one). Streams and
- * datagrams as the browser's `WebTransport` has them; aborting a writable or cancelling a
- * readable with a `WebTransportError` sends its `streamErrorCode`.
- */
-export declare class WebTransportSession {
+/** What a session offers, on either side: the browser's `WebTransport` members. */
+export interface WebTransportSessionLike {
   readonly url: string
-  /** The session's id (its CONNECT stream's). */
-  readonly sessionId: number
   readonly ready: Promise<void>
   /** Resolves when the session ends: the peer's (or this side's) code and reason; 0 and '' without. */
   readonly closed: Promise<{ closeCode: number; reason: string }>
@@ -43,10 +37,22 @@ export declare class WebTransportSession {
 }
 
 /**
+ * A WebTransport session (an Http3Server's `onWebTransport` gets each one). Streams and
+ * datagrams as the browser's `WebTransport` has them; aborting a writable or cancelling a
+ * readable with a `WebTransportError` sends its `streamErrorCode`.
+ */
+export interface WebTransportSession extends WebTransportSessionLike {}
+export declare class WebTransportSession {
+  /** The session's id (its CONNECT stream's). */
+  readonly sessionId: number
+}
+
+/**
  * The client, with the browser's `WebTransport` interface: its own QUIC connection (ALPN h3),
  * the server's SETTINGS checked for WebTransport, an extended CONNECT; `ready` once accepted
  * (rejects with a WebTransportError on refusal), `closed` with the session's end.
  */
+export interface WebTransport extends WebTransportSessionLike {}
 export declare class WebTransport {
   constructor(
     url: string | URL,
@@ -61,19 +67,6 @@ export declare class WebTransport {
       headers?: Record<string, string>
     },
   )
-  readonly url: string
-  readonly ready: Promise<void>
-  readonly closed: Promise<{ closeCode: number; reason: string }>
-  readonly incomingBidirectionalStreams: ReadableStream<WebTransportBidirectionalStream>
-  readonly incomingUnidirectionalStreams: ReadableStream<ReadableStream<Uint8Array>>
-  readonly datagrams: {
-    readonly readable: ReadableStream<Uint8Array>
-    readonly writable: WritableStream<Uint8Array>
-    readonly maxDatagramSize: number
-  }
-  createBidirectionalStream(): Promise<WebTransportBidirectionalStream>
-  createUnidirectionalStream(): Promise<WritableStream<Uint8Array>>
-  close(info?: { closeCode?: number; reason?: string }): void
 }
 
 /** A WebTransport application error code as the HTTP/3 code on the wire, and back (null outside the range). */

@@ -288,20 +288,21 @@ class WtServer(QuicConnectionProtocol):
         self.transmit()
 
 
-async def wt_server(args):
+async def serve_with(args, protocol):
+    """Serves `protocol` on a free port of 127.0.0.1, prints {"port": N}, runs until killed."""
     cfg = QuicConfiguration(is_client=False, alpn_protocols=H3_ALPN, max_datagram_frame_size=65536)
     cfg.load_cert_chain(args.cert, args.key)
-    srv = await serve("127.0.0.1", 0, configuration=cfg, create_protocol=WtServer)
+    srv = await serve("127.0.0.1", 0, configuration=cfg, create_protocol=protocol)
     print(json.dumps({"port": srv._transport.get_extra_info("sockname")[1]}), flush=True)
     await asyncio.Future()
+
+
+async def wt_server(args):
+    await serve_with(args, WtServer)
 
 
 async def server(args):
-    cfg = QuicConfiguration(is_client=False, alpn_protocols=H3_ALPN, max_datagram_frame_size=65536)
-    cfg.load_cert_chain(args.cert, args.key)
-    srv = await serve("127.0.0.1", 0, configuration=cfg, create_protocol=H3Server)
-    print(json.dumps({"port": srv._transport.get_extra_info("sockname")[1]}), flush=True)
-    await asyncio.Future()
+    await serve_with(args, H3Server)
 
 
 def main():
