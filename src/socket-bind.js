@@ -91,7 +91,7 @@ async function rebind(qs, { host, port = 0, timeout = DEFAULT_MIGRATE_TIMEOUT } 
     )
   }
   utils.toPort(port)
-  const moving = [...new Set(qs.connectionMap.values())].filter(
+  const moving = [...qs.connectionMap.values()].filter(
     (c) => /** @type {any} */ (c).type === 'client' && !(/** @type {any} */ (c).closed),
   )
   // Nothing moves unless everything can.
@@ -110,15 +110,9 @@ async function rebind(qs, { host, port = 0, timeout = DEFAULT_MIGRATE_TIMEOUT } 
   old.off('message', qs.handleMessage)
   qs.receiver?.close()
   qs.receiver = null
+  // The new receiver learns every route (socket-routing.js startReceiver).
   attach(qs, socket, true)
   qs._type = type
-  const receiver = /** @type {import('./native/binding').Receiver | null} */ (qs.receiver)
-  if (receiver != null) {
-    for (const [key, conn] of qs.routes) {
-      const token = qs.tokenOf.get(conn)
-      if (token !== undefined) receiver.register(Buffer.from(key, 'latin1'), conn.native, token)
-    }
-  }
   qs.logger.info(`Moved QUICSocket from ${from} to ${qs.host}:${qs.port}`)
   // What the old socket was still sending leaves before it closes.
   clock.setTimeout(() => {
@@ -184,9 +178,7 @@ function migrateConnection(conn, timeout) {
 async function migrateClient(conn, opts) {
   if (conn.type !== 'client') throw new errors.ErrorQUICConnectionMigrate('only a client moves its address')
   if (conn.state !== 'running') throw new errors.ErrorQUICConnectionNotRunning()
-  const others = [...new Set(conn.socket.connectionMap.values())].filter(
-    (c) => c !== conn && !(/** @type {any} */ (c).closed),
-  )
+  const others = [...conn.socket.connectionMap.values()].filter((c) => c !== conn && !(/** @type {any} */ (c).closed))
   if (others.length > 0 || conn.socket.server != null) {
     throw new errors.ErrorQUICConnectionMigrate(
       'the socket carries other connections: move it, and every connection on it, with socket.rebind()',
@@ -195,4 +187,4 @@ async function migrateClient(conn, opts) {
   await rebind(conn.socket, opts)
 }
 
-module.exports = { bindUdp, attach, rebind, migrateConnection, migrateClient, DEFAULT_MIGRATE_TIMEOUT }
+module.exports = { bindUdp, attach, rebind, migrateClient }

@@ -55,6 +55,8 @@ function startReceiver(qs, socket) {
     return
   }
   qs.receiver = receiver
+  // A socket that moves (rebind) already routes connections: the receiver learns each id.
+  for (const [key, conn] of qs.routes) qs.registerConnectionId(Buffer.from(key, 'latin1'), conn)
 }
 
 /**
