@@ -18,6 +18,7 @@ const {
   FrameParser,
 } = require('./frames.js')
 const varint = require('./varint.js')
+const { WT_ERROR } = require('../webtransport/codes.js')
 const { events } = require('../../index.js')
 /** @typedef {import('../QUICConnection.js')} QUICConnection */
 
@@ -88,16 +89,13 @@ class H3Connection {
     this.goawayReceived = null
     /** The GOAWAY id this side sent, or null. @type {number | null} */
     this.goawaySent = null
-    /** The highest request stream id the peer opened (server). */
-    this.lastRequestId = -1
+    /** The highest request stream id the peer opened (server); -4 before the first (id 0). */
+    this.lastRequestId = -4
     this.closed = false
     /** Request streams the peer opened, until quiche has let go of them (responses acknowledged). @type {number[]} */
     this.requestIds = []
     this.requestSweepAt = 1024
-    /**
-     * WebTransport sessions by their CONNECT stream's id.
-     * @type {Map<number, { acceptStream: (stream: import('../QUICStream.js'), first: Buffer, kind: 'bidi' | 'uni') => void, acceptDatagram: (payload: Buffer) => void }>}
-     */
+    /** WebTransport sessions by their CONNECT stream's id. @type {Map<number, import('../webtransport/session.js').WebTransportSession>} */
     this.sessions = new Map()
     this.control = quic.newStream('uni')
     this.control
@@ -143,18 +141,17 @@ class H3Connection {
   }
 
   /**
-   * The first varint of a stream and the bytes after it (null if it ended first).
-   * @param {import('../QUICStream.js')} stream
-   * @returns {Promise<[number, Buffer] | null>}
+   * Reads `stream` (after the bytes `buf` already read from it) until a varint is whole at
+   * `offset`: the bytes so far and the varint, or null if the stream ended first.
+   * @param {import('../QUICStream.js')} stream @param {Buffer} buf @param {number} offset
+   * @returns {Promise<{ buf: Buffer, value: number, end: number } | null>}
    */
-  async leading(stream) {
-    let buf = Buffer.alloc(0)
-    for (;;) {
+  async readVarint(stream, buf, offset) {
+    for (let head = varint.read(buf, offset); ; head = varint.read(buf, offset)) {
+      if (head !== null) return { buf, value: head[0], end: head[1] }
       const chunk = await stream.read()
       if (chunk === null) return null
       buf = buf.length === 0 ? Buffer.from(chunk) : Buffer.concat([buf, chunk])
-      const head = varint.read(buf, 0)
-      if (head !== null) return [head[0], buf.subarray(head[1])]
     }
   }
 
@@ -164,55 +161,56 @@ class H3Connection {
    * @param {import('../QUICStream.js')} stream
    */
   async readBidi(stream) {
-    const lead = await this.leading(stream)
+    const lead = await this.readVarint(stream, Buffer.alloc(0), 0)
     if (lead === null) return
-    const [type, rest] = lead
-    if (type === FRAME.WEBTRANSPORT_STREAM) {
-      await this.webTransportStream(stream, rest, 'bidi')
+    if (lead.value === FRAME.WEBTRANSPORT_STREAM) {
+      await this.webTransportStream(stream, lead.buf, lead.end, 'bidi')
       return
     }
     if (!this.isServer) throw new H3Error(ERROR.STREAM_CREATION_ERROR, 'the server opened a bidirectional stream')
     this.requestIds.push(/** @type {number} */ (stream.streamId))
     // A long-lived connection serves requests without end: forget those quiche let go of.
     if (this.requestIds.length >= this.requestSweepAt) {
-      const ids = Float64Array.from(this.requestIds)
-      this.requestIds = Array.from(ids.subarray(0, this.quic.native.sweepCollected(ids, ids.length)))
+      this.sweepRequests()
       this.requestSweepAt = Math.max(1024, 2 * this.requestIds.length)
     }
-    // The frame's type goes back in front: the request reader parses whole frames.
-    this.onRequest?.(stream, this, Buffer.concat([varint.encode(type), rest]))
+    // The request reader parses whole frames: it gets the bytes from the frame's start.
+    this.onRequest?.(stream, this, lead.buf)
+  }
+
+  /** Forgets the request streams quiche has let go of (one native call); returns how many are left. */
+  sweepRequests() {
+    const ids = Float64Array.from(this.requestIds)
+    this.requestIds = Array.from(ids.subarray(0, this.quic.native.sweepCollected(ids, ids.length)))
+    return this.requestIds.length
   }
 
   /**
-   * A WebTransport stream: its session id follows the type; the stream goes to its session.
-   * @param {import('../QUICStream.js')} stream @param {Buffer} after @param {'bidi' | 'uni'} kind
+   * A WebTransport stream: its session id follows the type (at `offset` of `buf`); the stream
+   * goes to its session.
+   * @param {import('../QUICStream.js')} stream @param {Buffer} buf @param {number} offset @param {'bidi' | 'uni'} kind
    */
-  async webTransportStream(stream, after, kind) {
-    let buf = after
-    let head = varint.read(buf, 0)
-    while (head === null) {
-      const chunk = await stream.read()
-      if (chunk === null) return
-      buf = Buffer.concat([buf, chunk])
-      head = varint.read(buf, 0)
-    }
-    const [sessionId, at] = head
-    const session = this.sessions.get(sessionId)
+  async webTransportStream(stream, buf, offset, kind) {
+    const head = await this.readVarint(stream, buf, offset)
+    if (head === null) return
+    const session = this.sessions.get(head.value)
     if (session === undefined) {
-      // No such session (RFC draft: buffer or refuse; refused here): WT_BUFFERED_STREAM_REJECTED.
-      stream.cancel(new H3Error(0x3994bd84, `no WebTransport session ${sessionId}`, { stream: true }))
+      // No such session (the draft: buffer or refuse; refused here).
+      stream.cancel(
+        new H3Error(WT_ERROR.BUFFERED_STREAM_REJECTED, `no WebTransport session ${head.value}`, { stream: true }),
+      )
       return
     }
-    session.acceptStream(stream, buf.subarray(at), kind)
+    session.acceptStream(stream, head.buf.subarray(head.end), kind)
   }
 
   /** Reads a peer's unidirectional stream by its type. @param {import('../QUICStream.js')} stream */
   async readUni(stream) {
-    const lead = await this.leading(stream)
+    const lead = await this.readVarint(stream, Buffer.alloc(0), 0)
     if (lead === null) return
-    const [type, rest] = lead
-    if (type === STREAM.CONTROL) return this.readControl(stream, rest)
-    if (type === STREAM.WEBTRANSPORT) return this.webTransportStream(stream, rest, 'uni')
+    const type = lead.value
+    if (type === STREAM.CONTROL) return this.readControl(stream, lead.buf.subarray(lead.end))
+    if (type === STREAM.WEBTRANSPORT) return this.webTransportStream(stream, lead.buf, lead.end, 'uni')
     if (type === STREAM.QPACK_ENCODER || type === STREAM.QPACK_DECODER) {
       // With a table capacity of 0 there is nothing to hear on them; they stay open.
       while ((await stream.read()) !== null) {}
@@ -305,14 +303,10 @@ class H3Connection {
    * @param {number} timeout
    */
   async settled(timeout) {
-    const ids = Float64Array.from(this.requestIds)
-    let left = ids.length
     const until = Date.now() + timeout
-    while (left > 0 && !this.quic.closed && Date.now() < until) {
-      left = this.quic.native.sweepCollected(ids, left)
-      if (left > 0) await new Promise((resolve) => setTimeout(resolve, 10))
+    while (!this.quic.closed && Date.now() < until && this.sweepRequests() > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
     }
-    this.requestIds = Array.from(ids.subarray(0, left))
   }
 
   /** Ends the connection with an HTTP/3 error (H3_NO_ERROR by default). @param {number} [code] @param {string} [reason] */

@@ -8,7 +8,7 @@
 
 const { QUICClient, events } = require('../../index.js')
 const { H3Connection, h3ReasonToCode, h3CodeToReason } = require('./H3Connection.js')
-const { readMessage, writeMessage, writeSimple } = require('./request.js')
+const { readMessage, writeRequest } = require('./request.js')
 const { ERROR, H3Error } = require('./frames.js')
 
 /**
@@ -34,6 +34,38 @@ function simpleRequest(input, init) {
   return { method, headers, bytes }
 }
 
+/**
+ * A new QUIC connection (ALPN h3, DATAGRAM frames on) to `url`'s origin with HTTP/3 on it: what
+ * Http3Client pools and a WebTransport client opens for itself.
+ * @param {URL} url
+ * @param {{ ca?: string | string[], verifyPeer?: boolean, config?: Record<string, unknown>,
+ *           socket?: import('../../index').QUICSocket, connectTimeout?: number }} opts
+ * @param {{ maxFieldSectionSize?: number, webTransport: boolean }} h3opts
+ */
+async function dial(url, opts, h3opts) {
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
+  const client = await QUICClient.createQUICClient(
+    {
+      host,
+      port: url.port === '' ? 443 : Number(url.port),
+      serverName: host,
+      socket: opts.socket,
+      config: {
+        applicationProtos: ['h3'],
+        ca: /** @type {any} */ (opts.ca),
+        verifyPeer: opts.verifyPeer ?? true,
+        enableDgram: [true, 1000, 1000],
+        ...opts.config,
+      },
+      reasonToCode: h3ReasonToCode,
+      codeToReason: h3CodeToReason,
+    },
+    { timer: opts.connectTimeout ?? 15_000 },
+  )
+  const h3 = new H3Connection(/** @type {any} */ (client.connection), { isServer: false, datagrams: true, ...h3opts })
+  return { client, h3 }
+}
+
 /** Statuses whose responses have no body (RFC 9110 §6.4.1). */
 const NO_BODY = new Set([204, 205, 304])
 
@@ -51,61 +83,80 @@ class Http3Client {
   }
 
   /**
-   * The connection for `url`'s origin, made on first use.
+   * The connection for `url`'s origin: made on first use, and again once the server sent
+   * GOAWAY or the connection ended (new requests go to a new one).
    * @param {URL} url
    */
-  connection(url) {
+  async connection(url) {
     const origin = url.origin
+    const known = this.pool.get(origin)
+    if (known !== undefined) {
+      const conn = await known.catch(() => null)
+      if (conn !== null && conn.h3.goawayReceived === null && !conn.client.connection.closed) return conn
+      if (this.pool.get(origin) === known) this.pool.delete(origin)
+    }
     let entry = this.pool.get(origin)
     if (entry === undefined) {
-      entry = this.connect(url)
-      this.pool.set(origin, entry)
-      entry.then(
+      const made = dial(url, this.opts, { maxFieldSectionSize: this.maxFieldSectionSize, webTransport: false })
+      entry = made
+      this.pool.set(origin, made)
+      made.then(
         ({ client, h3 }) => {
           client.connection.addEventListener(
             events.EventQUICConnectionStopped.name,
             () => {
-              if (this.pool.get(origin) === entry) this.pool.delete(origin)
+              if (this.pool.get(origin) === made) this.pool.delete(origin)
               void h3.close()
             },
             { once: true },
           )
         },
         () => {
-          if (this.pool.get(origin) === entry) this.pool.delete(origin)
+          if (this.pool.get(origin) === made) this.pool.delete(origin)
         },
       )
     }
     return entry
   }
 
-  /** @param {URL} url */
-  async connect(url) {
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
-    const client = await QUICClient.createQUICClient(
-      {
-        host,
-        port: url.port === '' ? 443 : Number(url.port),
-        serverName: host,
-        socket: this.opts.socket,
-        config: {
-          applicationProtos: ['h3'],
-          ca: /** @type {any} */ (this.opts.ca),
-          verifyPeer: this.opts.verifyPeer ?? true,
-          enableDgram: [true, 1000, 1000],
-          ...this.opts.config,
-        },
-        reasonToCode: h3ReasonToCode,
-        codeToReason: h3CodeToReason,
-      },
-      { timer: this.opts.connectTimeout ?? 15_000 },
+  /**
+   * One request on a new stream of the origin's connection: HEADERS and the body go out, and
+   * the final response's head comes back (interim 1xx ones skipped). `opened` hears of the
+   * stream first (to reset it on an abort). A failure resets the stream, or closes the
+   * connection for a connection error, and is thrown.
+   * @param {URL} url @param {string} method @param {Headers} headers
+   * @param {ReadableStream<Uint8Array> | Uint8Array | null} body
+   * @param {(stream: import('../QUICStream.js')) => void} [opened]
+   */
+  async request(url, method, headers, body, opened = () => {}) {
+    const conn = await this.connection(url)
+    const stream = /** @type {import('../QUICStream.js')} */ (
+      /** @type {unknown} */ (conn.client.connection.newStream('bidi'))
     )
-    const h3 = new H3Connection(/** @type {any} */ (client.connection), {
-      isServer: false,
-      maxFieldSectionSize: this.maxFieldSectionSize,
-      datagrams: true,
-    })
-    return { client, h3 }
+    opened(stream)
+    /** @type {Array<[string, string]>} */
+    const pseudo = [
+      [':method', method],
+      [':scheme', 'https'],
+      [':authority', url.host],
+      [':path', `${url.pathname}${url.search}`],
+    ]
+    writeRequest(stream, pseudo, headers, body).catch(() => {})
+    try {
+      let msg = await readMessage(stream, { maxFieldSectionSize: this.maxFieldSectionSize })
+      while (Number(msg.pseudo[':status']) >= 100 && Number(msg.pseudo[':status']) < 200) {
+        msg = await readMessage(stream, { maxFieldSectionSize: this.maxFieldSectionSize })
+      }
+      const status = Number(msg.pseudo[':status'])
+      if (!Number.isInteger(status) || status < 200 || status > 599) {
+        throw new H3Error(ERROR.MESSAGE_ERROR, `a response with :status ${msg.pseudo[':status']}`, { stream: true })
+      }
+      return { msg, status }
+    } catch (e) {
+      if (e instanceof H3Error && !e.stream) conn.h3.fail(e)
+      else stream.cancel(e instanceof H3Error ? e : new H3Error(ERROR.INTERNAL_ERROR, String(e), { stream: true }))
+      throw e
+    }
   }
 
   /**
@@ -124,39 +175,21 @@ class Http3Client {
     if (url.protocol !== 'https:') throw new TypeError(`HTTP/3 needs an https URL, not ${url.protocol}`)
     const signal = request?.signal ?? init?.signal ?? null
     signal?.throwIfAborted()
-    let conn = await this.connection(url)
-    if (conn.h3.goawayReceived !== null || conn.client.connection.closed) {
-      // The server is going away: a new connection for new requests.
-      this.pool.delete(url.origin)
-      conn = await this.connection(url)
-    }
-    const stream = /** @type {import('../QUICStream.js')} */ (
-      /** @type {unknown} */ (conn.client.connection.newStream('bidi'))
-    )
-    const onAbort = () => stream.cancel(new H3Error(ERROR.REQUEST_CANCELLED, 'aborted', { stream: true }))
+    /** @type {import('../QUICStream.js') | null} */
+    let stream = null
+    const onAbort = () => stream?.cancel(new H3Error(ERROR.REQUEST_CANCELLED, 'aborted', { stream: true }))
     signal?.addEventListener('abort', onAbort, { once: true })
     const method = request?.method ?? /** @type {{ method: string }} */ (simple).method
-    /** @type {Array<[string, string]>} */
-    const pseudo = [
-      [':method', method],
-      [':scheme', 'https'],
-      [':authority', url.host],
-      [':path', `${url.pathname}${url.search}`],
-    ]
-    const sent =
-      request !== null
-        ? writeMessage(stream, pseudo, request.headers, request.body)
-        : writeSimple(stream, pseudo, /** @type {NonNullable<typeof simple>} */ (simple))
-    sent.catch(() => {})
     try {
-      /** @type {Awaited<ReturnType<typeof readMessage>>} */
-      let msg
-      do msg = await readMessage(stream, { maxFieldSectionSize: this.maxFieldSectionSize })
-      while (Number(msg.pseudo[':status']) < 200 && Number(msg.pseudo[':status']) >= 100)
-      const status = Number(msg.pseudo[':status'])
-      if (!Number.isInteger(status) || status < 200 || status > 599) {
-        throw new H3Error(ERROR.MESSAGE_ERROR, `a response with :status ${msg.pseudo[':status']}`, { stream: true })
-      }
+      const { msg, status } = await this.request(
+        url,
+        method,
+        request?.headers ?? /** @type {{ headers: Headers }} */ (simple).headers,
+        request !== null ? request.body : /** @type {{ bytes: Uint8Array | null }} */ (simple).bytes,
+        (s) => {
+          stream = s
+        },
+      )
       const noBody = NO_BODY.has(status) || method === 'HEAD'
       if (noBody) void msg.body.cancel().catch(() => {})
       const response = new Response(noBody ? null : msg.body, { status, headers: msg.headers })
@@ -167,8 +200,6 @@ class Http3Client {
     } catch (e) {
       signal?.removeEventListener('abort', onAbort)
       if (signal?.aborted) throw signal.reason
-      if (e instanceof H3Error && !e.stream) conn.h3.fail(e)
-      else stream.cancel(e instanceof H3Error ? e : new H3Error(ERROR.INTERNAL_ERROR, String(e), { stream: true }))
       throw new TypeError(`fetch over HTTP/3 failed: ${/** @type {Error} */ (e)?.message ?? e}`, { cause: e })
     }
   }
@@ -189,4 +220,4 @@ class Http3Client {
   }
 }
 
-module.exports = { Http3Client }
+module.exports = { Http3Client, dial }

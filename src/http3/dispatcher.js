@@ -7,7 +7,6 @@
 // fetch through. Connections are an Http3Client's: one per origin, reused.
 
 const { Http3Client } = require('./client.js')
-const { readMessage, writeMessage, writeSimple } = require('./request.js')
 const { ERROR, H3Error } = require('./frames.js')
 
 /**
@@ -87,27 +86,15 @@ class Http3Dispatcher {
       stream?.cancel(new H3Error(ERROR.REQUEST_CANCELLED, String(reason ?? 'aborted'), { stream: true }))
     })
     if (aborted) return
-    const conn = await this.client.connection(url)
-    stream = /** @type {import('../QUICStream.js')} */ (
-      /** @type {unknown} */ (conn.client.connection.newStream('bidi'))
+    const { msg, status } = await this.client.request(
+      url,
+      opts.method,
+      headersOf(opts.headers),
+      await bodyOf(opts.body),
+      (s) => {
+        stream = s
+      },
     )
-    /** @type {Array<[string, string]>} */
-    const pseudo = [
-      [':method', opts.method],
-      [':scheme', 'https'],
-      [':authority', url.host],
-      [':path', `${url.pathname}${url.search}`],
-    ]
-    const headers = headersOf(opts.headers)
-    const body = await bodyOf(opts.body)
-    const sent =
-      body instanceof ReadableStream
-        ? writeMessage(stream, pseudo, headers, body)
-        : writeSimple(stream, pseudo, { headers, bytes: body })
-    sent.catch(() => {})
-    let msg = await readMessage(stream, { maxFieldSectionSize: this.client.maxFieldSectionSize })
-    while (Number(msg.pseudo[':status']) < 200)
-      msg = await readMessage(stream, { maxFieldSectionSize: this.client.maxFieldSectionSize })
     /** @type {Buffer[]} */
     const raw = []
     msg.headers.forEach((value, name) => {
@@ -120,7 +107,7 @@ class Http3Dispatcher {
       resumed = null
       r?.()
     }
-    let go = handler.onHeaders?.(Number(msg.pseudo[':status']), raw, resume, '') !== false
+    let go = handler.onHeaders?.(status, raw, resume, '') !== false
     const reader = msg.body.getReader()
     for (;;) {
       if (!go) await new Promise((r) => (resumed = () => r(undefined)))

@@ -133,6 +133,19 @@ async function readMessage(stream, opts) {
   return { pseudo, headers, body, trailers }
 }
 
+/**
+ * A HEADERS frame: `pseudo` first, then `headers` (connection-specific fields left out).
+ * @param {Array<[string, string]>} pseudo @param {Headers | null} headers
+ */
+function headersFrame(pseudo, headers) {
+  /** @type {Array<[string, string]>} */
+  const fields = [...pseudo]
+  headers?.forEach((value, name) => {
+    if (!CONNECTION_SPECIFIC.has(name)) fields.push([name, value])
+  })
+  return frame(FRAME.HEADERS, qpack.encode(fields))
+}
+
 /** @param {Buffer} payload @param {number} max */
 function decodeFields(payload, max) {
   try {
@@ -153,17 +166,10 @@ function decodeFields(payload, max) {
  * @param {() => Headers | null} [trailersOf] the trailers, asked for once the body has ended
  */
 async function writeMessage(stream, pseudo, headers, body, trailersOf = () => null) {
-  /** @type {Array<[string, string]>} */
-  const fields = [...pseudo]
-  if (headers !== null) {
-    headers.forEach((value, name) => {
-      if (!CONNECTION_SPECIFIC.has(name)) fields.push([name, value])
-    })
-  }
-  const head = frame(FRAME.HEADERS, qpack.encode(fields))
+  const head = headersFrame(pseudo, headers)
   if (body === null) {
     const trailers = trailersOf()
-    await stream.end(trailers === null ? head : Buffer.concat([head, trailerFrame(trailers)]))
+    await stream.end(trailers === null ? head : Buffer.concat([head, headersFrame([], trailers)]))
     return
   }
   void stream.write(head).catch(() => {})
@@ -173,7 +179,7 @@ async function writeMessage(stream, pseudo, headers, body, trailersOf = () => nu
       const { done, value } = await reader.read()
       if (done) break
       if (value.length === 0) continue
-      // Header and payload in one write: one STREAM frame, no copy of the payload.
+      // The frame header and the payload queued back to back, the payload not copied.
       await Promise.all([stream.write(dataHeader(value.length)), stream.write(value)])
     }
   } catch (e) {
@@ -185,7 +191,7 @@ async function writeMessage(stream, pseudo, headers, body, trailersOf = () => nu
     reader.releaseLock()
   }
   const trailers = trailersOf()
-  await stream.end(trailers === null ? undefined : trailerFrame(trailers))
+  await stream.end(trailers === null ? undefined : headersFrame([], trailers))
 }
 
 /**
@@ -193,38 +199,20 @@ async function writeMessage(stream, pseudo, headers, body, trailersOf = () => nu
  * @param {import('../QUICStream.js')} stream @param {Array<[string, string]>} pseudo @param {Headers} headers
  */
 async function writeHead(stream, pseudo, headers) {
-  /** @type {Array<[string, string]>} */
-  const fields = [...pseudo]
-  headers.forEach((value, name) => {
-    fields.push([name, value])
-  })
-  await stream.write(frame(FRAME.HEADERS, qpack.encode(fields)))
+  await stream.write(headersFrame(pseudo, headers))
 }
 
 /**
- * Writes a whole small message in one go: HEADERS, the body as one DATA frame, FIN.
+ * Writes a request in one go: HEADERS, then the body as DATA frames with backpressure when it
+ * is a stream, or as one DATA frame (and the FIN) with the HEADERS when it is bytes.
  * @param {import('../QUICStream.js')} stream @param {Array<[string, string]>} pseudo
- * @param {{ headers: Headers, bytes: Uint8Array | null }} message
+ * @param {Headers} headers @param {ReadableStream<Uint8Array> | Uint8Array | null} body
  */
-async function writeSimple(stream, pseudo, { headers, bytes }) {
-  /** @type {Array<[string, string]>} */
-  const fields = [...pseudo]
-  headers.forEach((value, name) => {
-    if (!CONNECTION_SPECIFIC.has(name)) fields.push([name, value])
-  })
-  const head = frame(FRAME.HEADERS, qpack.encode(fields))
-  if (bytes === null || bytes.length === 0) return stream.end(head)
-  return stream.end(Buffer.concat([head, dataHeader(bytes.length), bytes]))
+function writeRequest(stream, pseudo, headers, body) {
+  if (body instanceof ReadableStream) return writeMessage(stream, pseudo, headers, body)
+  const head = headersFrame(pseudo, headers)
+  if (body === null || body.length === 0) return stream.end(head)
+  return stream.end(Buffer.concat([head, dataHeader(body.length), body]))
 }
 
-/** @param {Headers} trailers */
-function trailerFrame(trailers) {
-  /** @type {Array<[string, string]>} */
-  const fields = []
-  trailers.forEach((value, name) => {
-    fields.push([name, value])
-  })
-  return frame(FRAME.HEADERS, qpack.encode(fields))
-}
-
-module.exports = { readMessage, writeMessage, writeSimple, writeHead, splitFields }
+module.exports = { readMessage, writeMessage, writeRequest, writeHead, splitFields }

@@ -36,8 +36,6 @@ class Http3Server {
     this.handler = opts.handler
     /** Takes each WebTransport session (extended CONNECT, :protocol webtransport); without it, 404. */
     this.onWebTransport = opts.onWebTransport
-    /** @type {Set<WebTransportSession>} */
-    this.sessions = new Set()
     this.maxFieldSectionSize = opts.maxFieldSectionSize ?? 64 * 1024
     this.quic = new QUICServer({
       config: {
@@ -94,7 +92,9 @@ class Http3Server {
   async stop({ force = false, timeout = 10_000 } = {}) {
     for (const h3 of this.connections) h3.goaway()
     // WebTransport sessions would hold the stop for as long as they live: they end now.
-    for (const session of this.sessions) session.close({ closeCode: 0, reason: 'the server is stopping' })
+    for (const h3 of this.connections) {
+      for (const session of h3.sessions.values()) session.close({ closeCode: 0, reason: 'the server is stopping' })
+    }
     if (!force && this.inFlight > 0) {
       await new Promise((resolve) => {
         const timer = setTimeout(resolve, timeout)
@@ -128,8 +128,8 @@ class Http3Server {
 
   /**
    * An extended CONNECT for a WebTransport session: `onWebTransport(session, request)` takes it
-   * (a Response it returns refuses it instead); without the option, 404. The CONNECT stream then
-   * stays open for the session's life.
+   * after its 200 (it closes a session to refuse it); without the option, 404. The CONNECT
+   * stream then stays open for the session's life.
    * @param {H3Connection} h3 @param {import('../QUICStream.js')} stream
    * @param {Awaited<ReturnType<typeof readMessage>>} msg
    */
@@ -144,14 +144,12 @@ class Http3Server {
     // The 200 goes first: the handler may open streams at once, and the client must know the
     // session before their data. To refuse a session, the handler closes it.
     await writeHead(stream, [[':status', '200']], new Headers({ 'sec-webtransport-http3-draft': 'draft02' }))
-    this.sessions.add(session)
     try {
       await this.onWebTransport(session, new Request(url, { method: 'GET', headers: msg.headers }))
     } catch (e) {
       session.close({ closeCode: 0, reason: `internal error: ${/** @type {Error} */ (e)?.message ?? e}` })
     }
     await session.closed
-    this.sessions.delete(session)
   }
 
   /** @param {H3Connection} h3 @param {import('../QUICStream.js')} stream @param {Buffer} first */

@@ -6,8 +6,7 @@
 // WebTransport, sends the extended CONNECT (:protocol webtransport), and on a 2xx answer runs a
 // WebTransportSession on that stream. `close()` before `ready` abandons the attempt.
 
-const { QUICClient } = require('../../index.js')
-const { H3Connection, h3ReasonToCode, h3CodeToReason } = require('../http3/H3Connection.js')
+const { dial } = require('../http3/client.js')
 const { readMessage, writeHead } = require('../http3/request.js')
 const { SETTING } = require('../http3/frames.js')
 const { WebTransportSession, WebTransportError } = require('./session.js')
@@ -22,7 +21,7 @@ class WebTransport {
     this.url = new URL(url).href
     /** @type {WebTransportSession | null} */
     this.session = null
-    /** @type {QUICClient | null} */
+    /** @type {import('../../index').QUICClient | null} */
     this.client = null
     this.abandoned = false
     /** @type {Promise<WebTransportSession>} */
@@ -71,31 +70,9 @@ class WebTransport {
   /** @param {URL} url @param {NonNullable<ConstructorParameters<typeof WebTransport>[1]>} opts */
   async open(url, opts) {
     if (url.protocol !== 'https:') throw new TypeError(`WebTransport needs an https URL, not ${url.protocol}`)
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
-    const client = await QUICClient.createQUICClient(
-      {
-        host,
-        port: url.port === '' ? 443 : Number(url.port),
-        serverName: host,
-        config: {
-          applicationProtos: ['h3'],
-          ca: /** @type {any} */ (opts.ca),
-          verifyPeer: opts.verifyPeer ?? true,
-          enableDgram: [true, 1000, 1000],
-          ...opts.config,
-        },
-        reasonToCode: h3ReasonToCode,
-        codeToReason: h3CodeToReason,
-      },
-      { timer: opts.connectTimeout ?? 15_000 },
-    )
+    const { client, h3 } = await dial(url, opts, { webTransport: true })
     this.client = client
     if (this.abandoned) throw new WebTransportError('closed before it was ready', { source: 'session' })
-    const h3 = new H3Connection(/** @type {any} */ (client.connection), {
-      isServer: false,
-      datagrams: true,
-      webTransport: true,
-    })
     const settings = await h3.settingsP
     const offers =
       settings.get(SETTING.ENABLE_CONNECT_PROTOCOL) === 1 &&

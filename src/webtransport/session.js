@@ -147,24 +147,25 @@ class WebTransportSession {
 
   /** A new bidirectional stream of the session. @returns {Promise<{ readable: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array> }>} */
   async createBidirectionalStream() {
-    if (this.ended) throw new WebTransportError('the session is closed', { source: 'session' })
-    const stream = this.h3.quic.newStream('bidi')
-    this.track(stream)
-    void stream
-      .write(Buffer.concat([varint.encode(FRAME.WEBTRANSPORT_STREAM), varint.encode(this.sessionId)]))
-      .catch(() => {})
+    const stream = this.openStream('bidi', FRAME.WEBTRANSPORT_STREAM)
     return { readable: this.readableOf(stream, Buffer.alloc(0)), writable: this.writableOf(stream) }
   }
 
   /** A new unidirectional stream of the session. @returns {Promise<WritableStream<Uint8Array>>} */
   async createUnidirectionalStream() {
+    return this.writableOf(this.openStream('uni', STREAM.WEBTRANSPORT))
+  }
+
+  /**
+   * A stream of this session, opened with its signal (`type`) and the session's id.
+   * @param {'bidi' | 'uni'} kind @param {number} type
+   */
+  openStream(kind, type) {
     if (this.ended) throw new WebTransportError('the session is closed', { source: 'session' })
-    const stream = this.h3.quic.newStream('uni')
+    const stream = /** @type {import('../QUICStream.js')} */ (/** @type {unknown} */ (this.h3.quic.newStream(kind)))
     this.track(stream)
-    void stream
-      .write(Buffer.concat([varint.encode(STREAM.WEBTRANSPORT), varint.encode(this.sessionId)]))
-      .catch(() => {})
-    return this.writableOf(stream)
+    void stream.write(Buffer.concat([varint.encode(type), varint.encode(this.sessionId)])).catch(() => {})
+    return stream
   }
 
   /**
