@@ -4,11 +4,15 @@
 // unidirectional stream back on a new unidirectional stream, every datagram back.
 const ignore = () => {}
 
-/** @param {import('@matrixai/quic/webtransport').WebTransportSession} session */
-function echoSession(session) {
+/**
+ * @param {import('@matrixai/quic/webtransport').WebTransportSession} session
+ * @param {{ afterBidi?: () => void }} [hooks] `afterBidi`: a bidirectional stream was echoed to its end
+ */
+function echoSession(session, hooks = {}) {
   void (async () => {
-    for await (const { readable, writable } of session.incomingBidirectionalStreams)
-      readable.pipeTo(writable).catch(ignore)
+    for await (const { readable, writable } of session.incomingBidirectionalStreams) {
+      readable.pipeTo(writable).then(hooks.afterBidi, ignore)
+    }
   })().catch(ignore)
   void (async () => {
     for await (const readable of session.incomingUnidirectionalStreams) {

@@ -19,13 +19,13 @@ const zlib = require('node:zlib')
 const { execFileSync } = require('node:child_process')
 const { Http3Server } = require('../src/http3/index.js')
 const { page, chromiumArgs } = require('../examples/webtransport-page.js')
+const { echoSession } = require('../examples/webtransport-echo.js')
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const hasChromium = fs.existsSync(CHROMIUM)
 if (!hasChromium) {
   console.error(`\n*** browser tests SKIPPED: no Chromium at ${CHROMIUM} (scripts/setup.sh installs Debian's) ***\n`)
 }
-const ignore = () => {}
 
 /**
  * A certificate Chromium takes by its hash: ECDSA P-256, valid for less than 14 days.
@@ -124,20 +124,7 @@ test('Chromium: WebTransport echo (bidi, uni, datagram), session close, fetch ov
       }),
     onWebTransport: (session) => {
       sessions.push(session.closed)
-      void (async () => {
-        for await (const { readable, writable } of /** @type {any} */ (session.incomingBidirectionalStreams)) {
-          readable.pipeTo(writable).catch(ignore)
-        }
-      })().catch(ignore)
-      void (async () => {
-        for await (const r of /** @type {any} */ (session.incomingUnidirectionalStreams)) {
-          r.pipeTo(await session.createUnidirectionalStream()).catch(ignore)
-        }
-      })().catch(ignore)
-      void (async () => {
-        const w = session.datagrams.writable.getWriter()
-        for await (const d of /** @type {any} */ (session.datagrams.readable)) await w.write(d)
-      })().catch(ignore)
+      echoSession(/** @type {any} */ (session))
     },
   })
   await server.start({ host: '127.0.0.1', port: 0 })

@@ -8,10 +8,9 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
 const path = require('node:path')
-const { spawn } = require('node:child_process')
 const { Http3Server, Http3Client, Http3Dispatcher, compat } = require('../src/http3/index.js')
 const { fixtures } = require('./helpers/quic.js')
-const { python, hasPython, fx } = require('./helpers/aioquic.js')
+const { hasPython, fx, runPeer, startPeerServer } = require('./helpers/aioquic.js')
 const { startExampleServer } = require('./helpers/example-server.js')
 
 const peer = path.join(__dirname, 'interop', 'h3_peer.py')
@@ -26,21 +25,7 @@ const peerBody = (n) => Buffer.from(Array.from({ length: n }, (_, i) => i % 251)
  * @returns {Promise<{ results: Array<any>, closed: any, peer_settings: Record<string, number> }>}
  */
 function aioquic(port, requests) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      python,
-      [peer, 'client', '--port', String(port), '--ca', fx('ca.crt'), '--requests', JSON.stringify(requests)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    )
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    const timer = setTimeout(() => child.kill(), 90_000)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      if (code !== 0) reject(new Error(`h3_peer.py exited with ${code}: ${out}`))
-      else resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}'))
-    })
-  })
+  return runPeer(peer, ['client', '--port', String(port), '--ca', fx('ca.crt'), '--requests', JSON.stringify(requests)])
 }
 
 /** How many /slow requests have been answered. */
@@ -164,19 +149,7 @@ test('examples/http3-server.js: its command line, its routes, its graceful stop'
 
 /** aioquic's HTTP/3 server (h3_peer.py server), stopped after the test. @param {import('node:test').TestContext} t */
 async function aioquicServer(t) {
-  const child = spawn(python, [peer, 'server', '--cert', fx('server-ec.crt'), '--key', fx('server-ec.key')], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  })
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  t.after(async () => {
-    child.kill('SIGTERM')
-    await exited
-  })
-  const line = await new Promise((resolve, reject) => {
-    child.stdout.once('data', (d) => resolve(String(d)))
-    child.once('exit', (code) => reject(new Error(`h3_peer.py server exited with ${code}`)))
-  })
-  return /** @type {{ port: number }} */ (JSON.parse(/** @type {string} */ (line))).port
+  return (await startPeerServer(t, peer, ['server', '--cert', fx('server-ec.crt'), '--key', fx('server-ec.key')])).port
 }
 
 test('our fetch → aioquic HTTP/3 server: GET, 1 MiB both ways, 100 at once on one connection', opts, async (t) => {

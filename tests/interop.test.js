@@ -4,7 +4,6 @@
 // run from the virtual environment scripts/setup.sh makes). Skipped, loudly, only without Python.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { spawn } = require('node:child_process')
 const { QUICClient, errors, events } = require('../index.js')
 const {
   startServer,
@@ -17,7 +16,7 @@ const {
   sessionOf,
   fixtures,
 } = require('./helpers/quic.js')
-const { python, hasPython, peerScript, fx, startAioquicServer } = require('./helpers/aioquic.js')
+const { hasPython, peerScript, fx, startAioquicServer, runPeer } = require('./helpers/aioquic.js')
 
 if (!hasPython) {
   console.error(
@@ -44,19 +43,7 @@ async function aioquicServer(t, extra = []) {
  * @returns {Promise<any>}
  */
 function aioquicClient(port, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [peerScript, 'client', '--port', String(port), '--ca', fx('ca.crt'), ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    const timer = setTimeout(() => child.kill(), 90_000)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      if (code !== 0) reject(new Error(`aioquic client exited with ${code}: ${out}`))
-      else resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}'))
-    })
-  })
+  return runPeer(peerScript, ['client', '--port', String(port), '--ca', fx('ca.crt'), ...args])
 }
 
 /**

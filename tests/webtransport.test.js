@@ -9,33 +9,19 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('node:path')
-const { spawn } = require('node:child_process')
 const { Http3Server } = require('../src/http3/index.js')
 const { toHttp3, fromHttp3, WebTransport, WebTransportError } = require('../src/webtransport/index.js')
 const { echoSession } = require('../examples/webtransport-echo.js')
 const { fixtures } = require('./helpers/quic.js')
-const { python, hasPython, fx } = require('./helpers/aioquic.js')
+const { hasPython, fx, runPeer, startPeerServer } = require('./helpers/aioquic.js')
 const { startExampleServer } = require('./helpers/example-server.js')
 
 const peer = path.join(__dirname, 'interop', 'h3_peer.py')
 const opts = { skip: !hasPython && 'no Python' }
-const ignore = () => {}
 
 /** aioquic's WebTransport client against `port`. @param {number} port @param {string[]} [extra] */
 function wtClient(port, extra = []) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [peer, 'wt-client', '--port', String(port), '--ca', fx('ca.crt'), ...extra], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    const timer = setTimeout(() => child.kill(), 60_000)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      if (code !== 0) reject(new Error(`wt-client exited with ${code}: ${out}`))
-      else resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}'))
-    })
-  })
+  return runPeer(peer, ['wt-client', '--port', String(port), '--ca', fx('ca.crt'), ...extra], 60_000)
 }
 
 /**
@@ -57,21 +43,9 @@ async function server(t) {
         session.close({ closeCode: 404, reason: 'no such session path' })
         return
       }
-      void (async () => {
-        for await (const { readable, writable } of /** @type {any} */ (session.incomingBidirectionalStreams)) {
-          await readable.pipeTo(writable).catch(ignore)
-          if (where === '/close') session.close({ closeCode: 42, reason: 'done' })
-        }
-      })().catch(ignore)
-      void (async () => {
-        for await (const readable of /** @type {any} */ (session.incomingUnidirectionalStreams)) {
-          readable.pipeTo(await session.createUnidirectionalStream()).catch(ignore)
-        }
-      })().catch(ignore)
-      void (async () => {
-        const writer = session.datagrams.writable.getWriter()
-        for await (const d of /** @type {any} */ (session.datagrams.readable)) await writer.write(d)
-      })().catch(ignore)
+      echoSession(/** @type {any} */ (session), {
+        afterBidi: () => where === '/close' && session.close({ closeCode: 42, reason: 'done' }),
+      })
     },
   })
   await s.start({ host: '127.0.0.1', port: 0 })
@@ -160,24 +134,19 @@ async function clientEchoes(url) {
 }
 
 test('our WebTransport client → aioquic WebTransport server: three echoes, our close code heard', opts, async (t) => {
-  const child = spawn(python, [peer, 'wt-server', '--cert', fx('server-ec.crt'), '--key', fx('server-ec.key')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr.on('data', (d) => (stderr += d))
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  t.after(async () => {
-    child.kill('SIGTERM')
-    await exited
-  })
-  const line = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(String(d))))
-  const { port } = JSON.parse(/** @type {string} */ (line))
+  const { port, stderr } = await startPeerServer(t, peer, [
+    'wt-server',
+    '--cert',
+    fx('server-ec.crt'),
+    '--key',
+    fx('server-ec.key'),
+  ])
   const { wt, ...echoes } = await clientEchoes(`https://localhost:${port}/echo`)
   assert.deepEqual(echoes, { bidi: 'bidi-hello', uni: 'uni-hello', datagram: 'dgram-hello' })
   wt.close({ closeCode: 9, reason: 'done' })
   assert.deepEqual(await wt.closed, { closeCode: 9, reason: 'done' })
-  for (let i = 0; i < 100 && !stderr.includes('closed'); i++) await new Promise((r) => setTimeout(r, 10))
-  assert.deepEqual(JSON.parse(stderr.trim().split('\n').pop() ?? '{}'), { closed: { code: 9, reason: 'done' } })
+  for (let i = 0; i < 100 && !stderr().includes('closed'); i++) await new Promise((r) => setTimeout(r, 10))
+  assert.deepEqual(JSON.parse(stderr().trim().split('\n').pop() ?? '{}'), { closed: { code: 9, reason: 'done' } })
   // A path aioquic refuses: `ready` rejects.
   const refused = new WebTransport(`https://localhost:${port}/elsewhere`, { ca: fixtures.ca })
   await assert.rejects(refused.ready, (e) => e instanceof WebTransportError && /status 404/.test(e.message))

@@ -47,4 +47,45 @@ async function startAioquicServer(extra = []) {
   }
 }
 
-module.exports = { python, hasPython, peerScript, fx, startAioquicServer }
+/**
+ * Runs a Python peer script as a one-shot client: resolves with the last JSON line it printed,
+ * rejects if it exits with an error or outlives `timeoutMs`.
+ * @param {string} script @param {string[]} args @param {number} [timeoutMs]
+ * @returns {Promise<any>}
+ */
+function runPeer(script, args, timeoutMs = 90_000) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout?.on('data', (d) => (out += d))
+    const timer = setTimeout(() => child.kill(), timeoutMs)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      if (code !== 0) reject(new Error(`${path.basename(script)} exited with ${code}: ${out}`))
+      else resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}'))
+    })
+  })
+}
+
+/**
+ * Starts a Python peer script as a server until the test ends: resolves with the port it
+ * printed first, and what it writes to stderr so far.
+ * @param {import('node:test').TestContext} t @param {string} script @param {string[]} args
+ */
+async function startPeerServer(t, script, args) {
+  const child = spawn(python, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr?.on('data', (d) => (stderr += d))
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  t.after(async () => {
+    child.kill('SIGTERM')
+    await exited
+  })
+  const line = await new Promise((resolve, reject) => {
+    child.stdout?.once('data', (d) => resolve(String(d)))
+    child.once('exit', (code) => reject(new Error(`${path.basename(script)} exited with ${code}: ${stderr}`)))
+  })
+  return { port: /** @type {{ port: number }} */ (JSON.parse(/** @type {string} */ (line))).port, stderr: () => stderr }
+}
+
+module.exports = { python, hasPython, peerScript, fx, startAioquicServer, runPeer, startPeerServer }
