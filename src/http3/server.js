@@ -140,7 +140,8 @@ class Http3Server {
       await writeMessage(stream, [[':status', '404']], null, null)
       return
     }
-    const session = new WebTransportSession(h3, stream, msg.body, url)
+    const session = new WebTransportSession(url)
+    session.start(h3, stream, msg.body)
     // The 200 goes first: the handler may open streams at once, and the client must know the
     // session before their data. To refuse a session, the handler closes it.
     await writeHead(stream, [[':status', '200']], new Headers({ 'sec-webtransport-http3-draft': 'draft02' }))

@@ -41,28 +41,48 @@ function streamError(e) {
 
 class WebTransportSession {
   /**
-   * @param {import('../http3/H3Connection.js').H3Connection} h3
-   * @param {import('../QUICStream.js')} connect the session's extended CONNECT stream
-   * @param {ReadableStream<Uint8Array>} data what comes on it: DATA frames' payloads (capsules)
+   * A session at `url`, ready once `start` gives it its connection and CONNECT stream (at once
+   * on a server; after the server's 2xx on a client, which constructs it first, as a browser's
+   * `new WebTransport()` returns before the session exists).
    * @param {string} url
    */
-  constructor(h3, connect, data, url) {
-    this.h3 = h3
-    this.connect = connect
+  constructor(url) {
     this.url = url
-    this.sessionId = /** @type {number} */ (connect.streamId)
+    /** @type {import('../http3/H3Connection.js').H3Connection | null} */
+    this.h3 = null
+    /** @type {import('../QUICStream.js') | null} */
+    this.connect = null
+    /** The session's id (its CONNECT stream's); -1 until it starts. */
+    this.sessionId = -1
     /** Streams of the session still open, reset when it closes. @type {Set<import('../QUICStream.js')>} */
     this.streams = new Set()
     this.ended = false
+    /** What `close()` asked for before the session started. @type {{ closeCode: number, reason: string } | null} */
+    this.closedEarly = null
     /** @type {(v: { closeCode: number, reason: string }) => void} */
     let resolveClosed = () => {}
+    /** @type {(e: unknown) => void} */
+    let rejectClosed = () => {}
     /** @type {Promise<{ closeCode: number, reason: string }>} */
-    this.closed = new Promise((resolve) => {
+    this.closed = new Promise((resolve, reject) => {
       resolveClosed = resolve
+      rejectClosed = reject
     })
+    this.closed.catch(() => {})
     this.resolveClosed = resolveClosed
+    this.rejectClosed = rejectClosed
+    /** @type {() => void} */
+    let resolveReady = () => {}
+    /** @type {(e: unknown) => void} */
+    let rejectReady = () => {}
     /** @type {Promise<void>} */
-    this.ready = Promise.resolve()
+    this.ready = new Promise((resolve, reject) => {
+      resolveReady = resolve
+      rejectReady = reject
+    })
+    this.ready.catch(() => {})
+    this.resolveReady = resolveReady
+    this.rejectReady = rejectReady
     /** @type {ReadableStreamDefaultController<any> | null} */
     let bidiController = null
     /** @type {ReadableStreamDefaultController<any> | null} */
@@ -94,14 +114,40 @@ class WebTransportSession {
     this.datagrams = {
       readable: datagramsReadable,
       writable: new WritableStream({
-        write: (chunk) => {
-          if (!this.ended) h3.sendDatagram(this.sessionId, chunk)
+        write: async (chunk) => {
+          if (this.h3 === null) await this.ready
+          if (!this.ended) this.h3?.sendDatagram(this.sessionId, chunk)
         },
       }),
       maxDatagramSize: 1200,
     }
+  }
+
+  /**
+   * The session has its connection and CONNECT stream (`data`: what comes on it, the DATA
+   * frames' payloads, i.e. capsules): it is ready, or, closed meanwhile, closes now.
+   * @param {import('../http3/H3Connection.js').H3Connection} h3
+   * @param {import('../QUICStream.js')} connect @param {ReadableStream<Uint8Array>} data
+   */
+  start(h3, connect, data) {
+    this.h3 = h3
+    this.connect = connect
+    this.sessionId = /** @type {number} */ (connect.streamId)
+    if (this.closedEarly !== null) {
+      this.rejectReady(new WebTransportError('closed before it was ready', { source: 'session' }))
+      this.sendClose(this.closedEarly.closeCode, this.closedEarly.reason)
+      return
+    }
     h3.sessions.set(this.sessionId, this)
+    this.resolveReady()
     this.watch(data).catch(() => this.finish(0, ''))
+  }
+
+  /** The session could not be made: `ready` and `closed` reject with `err`. @param {unknown} err */
+  fail(err) {
+    this.ended = true
+    this.rejectReady(err)
+    this.rejectClosed(err)
   }
 
   /** Reads the capsules on the CONNECT stream until it ends. @param {ReadableStream<Uint8Array>} data */
@@ -147,21 +193,22 @@ class WebTransportSession {
 
   /** A new bidirectional stream of the session. @returns {Promise<{ readable: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array> }>} */
   async createBidirectionalStream() {
-    const stream = this.openStream('bidi', FRAME.WEBTRANSPORT_STREAM)
+    const stream = await this.openStream('bidi', FRAME.WEBTRANSPORT_STREAM)
     return { readable: this.readableOf(stream, Buffer.alloc(0)), writable: this.writableOf(stream) }
   }
 
   /** A new unidirectional stream of the session. @returns {Promise<WritableStream<Uint8Array>>} */
   async createUnidirectionalStream() {
-    return this.writableOf(this.openStream('uni', STREAM.WEBTRANSPORT))
+    return this.writableOf(await this.openStream('uni', STREAM.WEBTRANSPORT))
   }
 
   /**
    * A stream of this session, opened with its signal (`type`) and the session's id.
    * @param {'bidi' | 'uni'} kind @param {number} type
    */
-  openStream(kind, type) {
-    if (this.ended) throw new WebTransportError('the session is closed', { source: 'session' })
+  async openStream(kind, type) {
+    if (this.h3 === null) await this.ready
+    if (this.ended || this.h3 === null) throw new WebTransportError('the session is closed', { source: 'session' })
     const stream = /** @type {import('../QUICStream.js')} */ (/** @type {unknown} */ (this.h3.quic.newStream(kind)))
     this.track(stream)
     void stream.write(Buffer.concat([varint.encode(type), varint.encode(this.sessionId)])).catch(() => {})
@@ -175,6 +222,14 @@ class WebTransportSession {
    */
   close({ closeCode = 0, reason = '' } = {}) {
     if (this.ended) return
+    // Not started yet: it closes as soon as it does.
+    if (this.connect === null) this.closedEarly = { closeCode, reason }
+    else this.sendClose(closeCode, reason)
+    this.finish(closeCode >>> 0, reason)
+  }
+
+  /** A CLOSE_WEBTRANSPORT_SESSION capsule on the CONNECT stream, then its end. @param {number} closeCode @param {string} reason */
+  sendClose(closeCode, reason) {
     const why = Buffer.from(reason, 'utf8').subarray(0, 1024)
     const value = Buffer.alloc(4 + why.length)
     value.writeUInt32BE(closeCode >>> 0, 0)
@@ -184,15 +239,14 @@ class WebTransportSession {
       varint.encode(value.length),
       value,
     ])
-    void this.connect.end(Buffer.concat([dataHeader(capsule.length), capsule])).catch(() => {})
-    this.finish(closeCode >>> 0, reason)
+    void this.connect?.end(Buffer.concat([dataHeader(capsule.length), capsule])).catch(() => {})
   }
 
   /** The session is over: streams reset, readables closed, `closed` resolved. @param {number} closeCode @param {string} reason */
   finish(closeCode, reason) {
     if (this.ended) return
     this.ended = true
-    this.h3.sessions.delete(this.sessionId)
+    this.h3?.sessions.delete(this.sessionId)
     const gone = new H3Error(WT_ERROR.SESSION_GONE, 'session gone', { stream: true })
     for (const s of this.streams) s.cancel(gone)
     this.streams.clear()
